@@ -1,0 +1,29 @@
+// Command sidewire is the Sidewire proxy: `sidewire run` serves a bootstrap
+// (or the embedded default), `sidewire validate` checks one, and
+// `sidewire version` prints the build.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	if err := rootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "sidewire:", err)
+		os.Exit(1)
+	}
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "sidewire",
+		Short:         "Protocol-aware sidecar and edge proxy configured with Envoy's v3 API",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(runCmd(), validateCmd(), versionCmd())
+	return root
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sidewire/sidewire/proxy/admin"
+	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/server"
+	"github.com/sidewire/sidewire/proxy/version"
+	"github.com/sidewire/sidewire/telemetry"
+	"github.com/sidewire/sidewire/xds"
+	"github.com/spf13/cobra"
+)
+
+type runFlags struct {
+	config            string
+	drainTime         time.Duration
+	listenerDrainTime time.Duration
+	logLevel          string
+	logFormat         string
+}
+
+func runCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the proxy from a bootstrap file, or from the embedded default without -c",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return run(cmd.Context(), f)
+		},
+	}
+	cmd.Flags().StringVarP(&f.config, "config", "c", "", "Envoy v3 bootstrap file (YAML or JSON); empty runs the embedded default")
+	cmd.Flags().DurationVar(&f.drainTime, "drain-time", 20*time.Second, "on SIGTERM, how long open connections may finish before they are closed")
+	cmd.Flags().DurationVar(&f.listenerDrainTime, "listener-drain-time", 10*time.Minute, "how long a removed or changed listener's connections may live on")
+	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&f.logFormat, "log-format", "json", "json or text")
+	return cmd
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("parse --log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("parse --log-format: unknown format %q", format)
+}
+
+// load reads the bootstrap named by path, or the embedded default.
+func load(path string) (*config.Snapshot, []byte, error) {
+	data := xds.DefaultBootstrapYAML()
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, nil, fmt.Errorf("read config: %w", err)
+		}
+	}
+	snap, err := xds.LoadBootstrap(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load config %s: %w", describe(path), err)
+	}
+	return snap, data, nil
+}
+
+func describe(path string) string {
+	if path == "" {
+		return "(embedded default)"
+	}
+	return path
+}
+
+func run(ctx context.Context, f runFlags) error {
+	log, err := newLogger(f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	snap, raw, err := load(f.config)
+	if err != nil {
+		return err
+	}
+	store := telemetry.NewStore()
+	srv := server.New(server.Options{Stats: store, Logger: log, DrainTime: f.listenerDrainTime})
+	quit := make(chan struct{}, 1)
+	dump := newDumper(raw)
+	var adm *admin.Admin
+	if snap.Admin != nil {
+		adm, err = admin.New(snap.Admin.Address.String(), admin.Options{
+			Server: srv, ConfigDump: dump.render, Logger: log,
+			Quit: func() { quit <- struct{}{} },
+		})
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		go adm.Serve()
+		defer adm.Close()
+	}
+	if err := srv.Apply(ctx, snap); err != nil {
+		srv.Close()
+		return err
+	}
+	log.Info("sidewire started", "version", version.String(), "config", describe(f.config),
+		"listeners", len(snap.Listeners), "clusters", len(snap.Clusters))
+	return serve(srv, f, log, dump, quit)
+}
+
+// serve handles signals until the process should exit.
+func serve(srv *server.Server, f runFlags, log *slog.Logger, dump *dumper, quit <-chan struct{}) error {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	for {
+		select {
+		case <-quit:
+			shutdown(srv, f.drainTime, sigs, log)
+			return nil
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGHUP:
+				reload(srv, f.config, log, dump)
+			case syscall.SIGUSR1:
+				if err := telemetry.ReopenAccessLogs(); err != nil {
+					log.Error("reopen access logs", "error", err)
+				}
+			default:
+				shutdown(srv, f.drainTime, sigs, log)
+				return nil
+			}
+		}
+	}
+}
+
+// shutdown drains for up to d; a second SIGTERM or SIGINT cuts it short.
+func shutdown(srv *server.Server, d time.Duration, sigs <-chan os.Signal, log *slog.Logger) {
+	log.Info("draining", "drain_time", d.String())
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGTERM || sig == syscall.SIGINT {
+				log.Warn("second signal: closing now")
+				cancel()
+				return
+			}
+		}
+	}()
+	srv.Shutdown(ctx)
+	log.Info("stopped")
+}
+
+// reload re-reads the bootstrap; a bad file leaves the running config.
+func reload(srv *server.Server, path string, log *slog.Logger, dump *dumper) {
+	if path == "" {
+		log.Warn("SIGHUP ignored: running the embedded default, nothing to reload")
+		return
+	}
+	snap, raw, err := load(path)
+	if err == nil {
+		err = srv.Apply(context.Background(), snap)
+	}
+	if err != nil {
+		log.Error("reload failed; keeping the running config", "error", err)
+		return
+	}
+	dump.set(raw)
+	log.Info("reloaded", "config", path, "listeners", len(snap.Listeners), "clusters", len(snap.Clusters))
+}

@@ -1,0 +1,120 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+)
+
+// FieldError is a validation failure at a field path such as
+// "static_resources.listeners[0].filter_chains[1]".
+type FieldError struct {
+	Path string
+	Err  error
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(path, format string, args ...any) error {
+	return &FieldError{Path: path, Err: fmt.Errorf(format, args...)}
+}
+
+// Validate checks the cross-references and invariants of a snapshot that a
+// single resource cannot check on its own: unique names and addresses,
+// clusters that filters name exist, terminal filters last. Paths in errors
+// use Envoy's bootstrap field names.
+func (s *Snapshot) Validate() error {
+	var errs []error
+	clusters := make(map[string]bool, len(s.Clusters))
+	for i, c := range s.Clusters {
+		p := fmt.Sprintf("static_resources.clusters[%d]", i)
+		if clusters[c.Name] {
+			errs = append(errs, fieldErr(p+".name", "duplicate cluster name %q", c.Name))
+		}
+		clusters[c.Name] = true
+		errs = append(errs, c.validate(p))
+	}
+	names := make(map[string]bool, len(s.Listeners))
+	addrs := make(map[string]bool, len(s.Listeners))
+	for i, l := range s.Listeners {
+		p := fmt.Sprintf("static_resources.listeners[%d]", i)
+		if names[l.Name] {
+			errs = append(errs, fieldErr(p+".name", "duplicate listener name %q", l.Name))
+		}
+		names[l.Name] = true
+		if a := l.Address.String(); addrs[a] {
+			errs = append(errs, fieldErr(p+".address", "duplicate listener address %s", a))
+		} else {
+			addrs[a] = true
+		}
+		errs = append(errs, l.validate(p, clusters))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Cluster) validate(p string) error {
+	if c.Name == "" {
+		return fieldErr(p+".name", "cluster name is empty")
+	}
+	if c.Type != EDS && c.LoadAssignment == nil {
+		return fieldErr(p+".load_assignment", "%s cluster %q has no load_assignment", c.Type, c.Name)
+	}
+	if c.Type == LogicalDNS && c.LoadAssignment != nil {
+		n := 0
+		for _, l := range c.LoadAssignment.Localities {
+			n += len(l.Endpoints)
+		}
+		if n != 1 {
+			return fieldErr(p+".load_assignment", "LOGICAL_DNS cluster %q needs exactly one endpoint, has %d", c.Name, n)
+		}
+	}
+	return nil
+}
+
+func (l *Listener) validate(p string, clusters map[string]bool) error {
+	if len(l.FilterChains) == 0 && l.DefaultFilterChain == nil {
+		return fieldErr(p+".filter_chains", "listener %q has no filter chains", l.Name)
+	}
+	var errs []error
+	for i, fc := range l.FilterChains {
+		errs = append(errs, fc.validate(fmt.Sprintf("%s.filter_chains[%d]", p, i), clusters))
+	}
+	if l.DefaultFilterChain != nil {
+		errs = append(errs, l.DefaultFilterChain.validate(p+".default_filter_chain", clusters))
+	}
+	return errors.Join(errs...)
+}
+
+func (fc *FilterChain) validate(p string, clusters map[string]bool) error {
+	if len(fc.Filters) == 0 {
+		return fieldErr(p+".filters", "filter chain has no filters")
+	}
+	var errs []error
+	for i, f := range fc.Filters {
+		fp := fmt.Sprintf("%s.filters[%d]", p, i)
+		last := i == len(fc.Filters)-1
+		switch {
+		case f.Terminal() && !last:
+			errs = append(errs, fieldErr(fp, "terminal filter %q must be the last in its chain", f.FilterName()))
+		case !f.Terminal() && last:
+			errs = append(errs, fieldErr(fp, "non-terminal filter %q cannot end a chain", f.FilterName()))
+		}
+		if t, ok := f.(*TCPProxy); ok {
+			errs = append(errs, t.validate(fp+".typed_config", clusters))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (t *TCPProxy) validate(p string, clusters map[string]bool) error {
+	if t.Cluster != "" && !clusters[t.Cluster] {
+		return fieldErr(p+".cluster", "unknown cluster %q", t.Cluster)
+	}
+	for i, w := range t.WeightedClusters {
+		if !clusters[w.Name] {
+			return fieldErr(fmt.Sprintf("%s.weighted_clusters.clusters[%d].name", p, i), "unknown cluster %q", w.Name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"fmt"
+
+	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/filter/connlimit"
+	"github.com/sidewire/sidewire/proxy/listener"
+	"github.com/sidewire/sidewire/proxy/tcpproxy"
+)
+
+// built is a filter chain's handler plus what must be released once the
+// connections using it have ended.
+type built struct {
+	handler listener.ConnHandler
+	closers []func()
+}
+
+// buildChain composes a chain's network filters, last (terminal) first.
+func (s *Server) buildChain(fc *config.FilterChain) (*built, error) {
+	b := &built{}
+	for i := len(fc.Filters) - 1; i >= 0; i-- {
+		if err := s.buildFilter(b, fc.Filters[i]); err != nil {
+			b.close()
+			return nil, fmt.Errorf("build filter %q: %w", fc.Filters[i].FilterName(), err)
+		}
+	}
+	return b, nil
+}
+
+func (s *Server) buildFilter(b *built, f config.NetworkFilter) error {
+	switch f := f.(type) {
+	case *config.TCPProxy:
+		tp, err := tcpproxy.New(f, tcpproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log})
+		if err != nil {
+			return err
+		}
+		b.handler = tp
+		b.closers = append(b.closers, tp.Close)
+	case *config.ConnectionLimit:
+		b.handler = connlimit.New(f, s.stats.Root()).Middleware(b.handler)
+	default:
+		return fmt.Errorf("no runtime for filter type %T", f)
+	}
+	return nil
+}
+
+func (b *built) close() {
+	for _, c := range b.closers {
+		c()
+	}
+}
+
+// buildListener builds every chain of a listener config.
+func (s *Server) buildListener(l *config.Listener) (*listener.Config, []*built, error) {
+	lc := &listener.Config{Listener: l}
+	var all []*built
+	fail := func(err error) (*listener.Config, []*built, error) {
+		for _, b := range all {
+			b.close()
+		}
+		return nil, nil, fmt.Errorf("build listener %q: %w", l.Name, err)
+	}
+	for _, fc := range l.FilterChains {
+		b, err := s.buildChain(fc)
+		if err != nil {
+			return fail(err)
+		}
+		all = append(all, b)
+		lc.Chains = append(lc.Chains, listener.Chain{Config: fc, Handler: b.handler})
+	}
+	if l.DefaultFilterChain != nil {
+		b, err := s.buildChain(l.DefaultFilterChain)
+		if err != nil {
+			return fail(err)
+		}
+		all = append(all, b)
+		lc.Default = &listener.Chain{Config: l.DefaultFilterChain, Handler: b.handler}
+	}
+	return lc, all, nil
+}
