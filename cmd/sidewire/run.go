@@ -107,6 +107,7 @@ func run(ctx context.Context, f runFlags) error {
 		}
 		go adm.Serve()
 		defer adm.Close()
+		log.Info("admin listening", "address", adm.Addr().String())
 	}
 	if err := srv.Apply(ctx, snap); err != nil {
 		srv.Close()

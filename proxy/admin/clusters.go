@@ -18,10 +18,10 @@ func (a *Admin) clusters(w http.ResponseWriter, r *http.Request) {
 		Weight      uint32 `json:"weight"`
 		Priority    uint32 `json:"priority"`
 		HealthFlags string `json:"health_flags"`
-		CxActive    int64  `json:"cx_active"`
+		CxActive    uint64 `json:"cx_active"`
 		CxTotal     uint64 `json:"cx_total"`
 		CxFail      uint64 `json:"cx_connect_fail"`
-		RqActive    int64  `json:"rq_active"`
+		RqActive    uint64 `json:"rq_active"`
 		RqTotal     uint64 `json:"rq_total"`
 	}
 	type clusterJSON struct {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/telemetry"
 )
 
@@ -61,7 +62,7 @@ func newFromSocket(ln *net.TCPListener, cfg *Config, opts Options) *Listener {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Listener{
 		ln: ln, opts: opts, ctx: ctx, cancel: cancel,
-		stats:    newStats(opts.Stats, cfg.Listener.StatName()),
+		stats:    newStats(opts.Stats, statName(cfg.Listener, ln.Addr().(*net.TCPAddr))),
 		tls:      newInspectorStats(opts.Stats),
 		conns:    make(map[*Conn]struct{}),
 		draining: make(chan struct{}),
@@ -70,6 +71,17 @@ func newFromSocket(ln *net.TCPListener, cfg *Config, opts Options) *Listener {
 	}
 	l.cfg.Store(cfg)
 	return l
+}
+
+// statName is the listener's stat segment; with port 0 it names the port
+// actually bound, so two such listeners do not share stats.
+func statName(l *config.Listener, bound *net.TCPAddr) string {
+	if l.StatPrefix != "" {
+		return l.StatPrefix
+	}
+	a := l.Address
+	a.Port = uint32(bound.Port)
+	return a.StatName()
 }
 
 func network(host string) string {

@@ -1,7 +1,6 @@
 package tcpproxy
 
 import (
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -74,9 +73,8 @@ func copyHalf(dst, src *net.TCPConn, ctr *telemetry.Counter, up *cluster.Upstrea
 			up.AddBytes(uint64(n), 0)
 		}
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return total, nil
-			}
+			// Includes net.ErrClosed when the other direction, the idle
+			// timer or a drain closed a socket: the caller tears both down.
 			return total, err
 		}
 		if lr.N > 0 { // src reached EOF before the chunk was full
