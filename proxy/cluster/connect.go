@@ -1,0 +1,130 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync/atomic"
+	"time"
+)
+
+// dialer dials upstreams and health checks. Go enables TCP_NODELAY on
+// every TCP connection it makes, so upstream writes are not delayed.
+var dialer net.Dialer
+
+// Upstream is one connection to a host of a cluster. Conn is the raw
+// *net.TCPConn so the caller can splice; the caller owns it until Close.
+type Upstream struct {
+	Conn *net.TCPConn
+	Host *Host
+
+	c      *Cluster
+	start  time.Time
+	closed atomic.Bool
+}
+
+// Connect picks a host and connects to it within the cluster's
+// connect_timeout. Errors wrap ErrNoHealthyUpstream (nothing to pick),
+// ErrOverflow (max_connections reached), the caller's context error, or
+// are a *ConnectError. A failed connect counts as a local-origin failure
+// for outlier detection; a successful one resets the host's consecutive
+// failures.
+func (c *Cluster) Connect(ctx context.Context, lbctx LBContext) (*Upstream, error) {
+	h := c.state.Load().pick(lbctx, c.stats)
+	if h == nil {
+		c.stats.cxNoneHealthy.Inc()
+		return nil, errNoHealthy
+	}
+	return c.connectHost(ctx, h)
+}
+
+// ConnectHost connects to a host of this cluster chosen by the caller,
+// with the same accounting as Connect.
+func (c *Cluster) ConnectHost(ctx context.Context, h *Host) (*Upstream, error) {
+	return c.connectHost(ctx, h)
+}
+
+var errOverflow = &overflowError{}
+
+type overflowError struct{}
+
+func (*overflowError) Error() string        { return "connect upstream: " + ErrOverflow.Error() }
+func (*overflowError) Unwrap() error        { return ErrOverflow }
+func (*overflowError) Is(target error) bool { return target == ErrOverflow }
+
+func (c *Cluster) connectHost(ctx context.Context, h *Host) (*Upstream, error) {
+	if !c.breaker.cx.tryAcquire() {
+		return nil, errOverflow
+	}
+	c.stats.cxTotal.Inc()
+	h.cxTotal.Add(1)
+	start := time.Now()
+	dctx, cancel := context.WithTimeout(ctx, c.timeout)
+	conn, err := dialer.DialTCP(dctx, "tcp", netip.AddrPort{}, h.AddrPort())
+	cancel()
+	if err != nil {
+		c.breaker.cx.release()
+		if ctx.Err() != nil { // the caller gave up; not the host's fault
+			return nil, &ConnectError{Cluster: c.name, Host: h, Err: ctx.Err()}
+		}
+		timeout := isTimeout(err)
+		c.stats.cxConnectFail.Inc()
+		h.cxConnectFail.Add(1)
+		if timeout {
+			c.stats.cxConnectTimeout.Inc()
+		}
+		if h.od != nil {
+			h.od.failure(h, true)
+		}
+		return nil, &ConnectError{Cluster: c.name, Host: h, Timeout: timeout, Err: err}
+	}
+	c.stats.cxConnectMs.Record(uint64(time.Since(start).Milliseconds()))
+	c.stats.cxActive.Inc()
+	h.cxActive.Add(1)
+	if h.od != nil {
+		h.od.success(h, true)
+	}
+	return &Upstream{Conn: conn, Host: h, c: c, start: start}, nil
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Close closes the connection and records its end (upstream_cx_active,
+// upstream_cx_destroy, upstream_cx_length_ms, the connection breaker). It
+// is idempotent, safe to call concurrently with AddBytes, and fine after
+// the caller already closed Conn itself.
+func (u *Upstream) Close() error {
+	if !u.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	err := u.Conn.Close()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	s := u.c.stats
+	s.cxActive.Dec()
+	s.cxDestroy.Inc()
+	s.cxLengthMs.Record(uint64(time.Since(u.start).Milliseconds()))
+	u.Host.cxActive.Add(-1)
+	u.c.breaker.cx.release()
+	return err
+}
+
+// AddBytes adds bytes received from (rx) and sent to (tx) the upstream to
+// upstream_cx_rx_bytes_total and upstream_cx_tx_bytes_total. Safe for
+// concurrent use.
+func (u *Upstream) AddBytes(rx, tx uint64) {
+	if rx > 0 {
+		u.c.stats.cxRxBytes.Add(rx)
+	}
+	if tx > 0 {
+		u.c.stats.cxTxBytes.Add(tx)
+	}
+}

@@ -1,0 +1,251 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/telemetry"
+)
+
+// Options are a Manager's dependencies.
+type Options struct {
+	// Stats is the root stats scope; nil uses a private store.
+	Stats *telemetry.Scope
+	// Logger receives health transitions, ejections and DNS failures; nil
+	// uses slog.Default().
+	Logger *slog.Logger
+	// Resolver resolves STRICT_DNS and LOGICAL_DNS hostnames; nil uses
+	// net.DefaultResolver.
+	Resolver *net.Resolver
+}
+
+// Manager owns the running clusters. Get and All are lock-free; Update,
+// UpdateEndpoints and Close are serialized.
+type Manager struct {
+	root     *telemetry.Scope
+	log      *slog.Logger
+	resolver *net.Resolver
+	stats    *managerStats
+
+	mu     sync.Mutex // serializes changes
+	closed bool
+	set    atomic.Pointer[clusterSet]
+}
+
+// clusterSet is an immutable published set of clusters.
+type clusterSet struct {
+	byName map[string]*Cluster
+	sorted []*Cluster
+}
+
+// NewManager returns a Manager without clusters.
+func NewManager(opts Options) *Manager {
+	m := &Manager{root: opts.Stats, log: opts.Logger, resolver: opts.Resolver}
+	if m.root == nil {
+		m.root = telemetry.NewStore().Root()
+	}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.resolver == nil {
+		m.resolver = net.DefaultResolver
+	}
+	m.stats = newManagerStats(m.root)
+	m.set.Store(&clusterSet{byName: map[string]*Cluster{}})
+	return m
+}
+
+// Get returns the cluster named name, or nil.
+func (m *Manager) Get(name string) *Cluster { return m.set.Load().byName[name] }
+
+// All returns every cluster, sorted by name.
+func (m *Manager) All() []*Cluster { return slices.Clone(m.set.Load().sorted) }
+
+// Update makes clusters the running set. Configs are validated first; on
+// any error nothing changes. A cluster whose config is unchanged keeps
+// running as is (for EDS clusters the load assignment is not part of the
+// comparison: a new non-nil one is applied as an endpoint update); a
+// changed one is replaced by a new *Cluster that inherits the health of
+// hosts at the same addresses; a missing one is stopped.
+func (m *Manager) Update(clusters []*config.Cluster) error {
+	var errs []error
+	seen := make(map[string]bool, len(clusters))
+	for _, c := range clusters {
+		if err := validate(c); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if seen[c.Name] {
+			errs = append(errs, invalid(c.Name, "duplicate cluster name"))
+		}
+		seen[c.Name] = true
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("update clusters: %w", err)
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("update clusters: %w", ErrClosed)
+	}
+	cur := m.set.Load()
+	next := make(map[string]*Cluster, len(clusters))
+	var started, stopped []*Cluster
+	var edsUpdates []func()
+	for _, cfg := range clusters {
+		old := cur.byName[cfg.Name]
+		switch {
+		case old == nil:
+			c := newCluster(m, cfg, nil)
+			next[cfg.Name] = c
+			started = append(started, c)
+			m.stats.clusterAdded.Inc()
+		case sameConfig(old.Config(), cfg):
+			next[cfg.Name] = old
+			if cfg.Type == config.EDS && cfg.LoadAssignment != nil && !reflect.DeepEqual(cfg.LoadAssignment, old.Config().LoadAssignment) {
+				edsUpdates = append(edsUpdates, func() { old.updateEndpoints(cfg.LoadAssignment) })
+			}
+		default:
+			c := newCluster(m, cfg, old)
+			next[cfg.Name] = c
+			started = append(started, c)
+			stopped = append(stopped, old)
+			m.stats.clusterModified.Inc()
+			m.log.Info("cluster modified", "cluster", cfg.Name)
+		}
+	}
+	var removed []*Cluster
+	for name, c := range cur.byName {
+		if next[name] == nil {
+			stopped = append(stopped, c)
+			removed = append(removed, c)
+			m.stats.clusterRemoved.Inc()
+			m.log.Info("cluster removed", "cluster", name)
+		}
+	}
+	for _, c := range started {
+		c.start()
+	}
+	for _, f := range edsUpdates {
+		f()
+	}
+	m.publish(next)
+	for _, c := range stopped {
+		c.stop()
+	}
+	for _, c := range removed {
+		c.zeroGauges()
+	}
+	return nil
+}
+
+// sameConfig compares two cluster configs; for EDS clusters the load
+// assignment is left out.
+func sameConfig(a, b *config.Cluster) bool {
+	if a.Type == config.EDS && b.Type == config.EDS {
+		ac, bc := *a, *b
+		ac.LoadAssignment, bc.LoadAssignment = nil, nil
+		return reflect.DeepEqual(&ac, &bc)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func (m *Manager) publish(byName map[string]*Cluster) {
+	sorted := make([]*Cluster, 0, len(byName))
+	for _, c := range byName {
+		sorted = append(sorted, c)
+	}
+	slices.SortFunc(sorted, func(a, b *Cluster) int { return strings.Compare(a.name, b.name) })
+	m.set.Store(&clusterSet{byName: byName, sorted: sorted})
+	m.stats.activeClusters.Set(int64(len(sorted)))
+}
+
+// UpdateEndpoints applies an EDS ClusterLoadAssignment to the EDS cluster
+// named name. Endpoints must be IP addresses; on error nothing changes.
+func (m *Manager) UpdateEndpoints(name string, la *config.LoadAssignment) error {
+	if la == nil {
+		return fmt.Errorf("update endpoints of cluster %q: %w: nil load assignment", name, ErrInvalidConfig)
+	}
+	if err := validateAssignment(name, la); err != nil {
+		return fmt.Errorf("update endpoints: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("update endpoints of cluster %q: %w", name, ErrClosed)
+	}
+	c := m.Get(name)
+	if c == nil {
+		return fmt.Errorf("update endpoints of cluster %q: %w", name, ErrUnknownCluster)
+	}
+	if t := c.Config().Type; t != config.EDS {
+		return fmt.Errorf("update endpoints of cluster %q: %w: cluster type is %v, not EDS", name, ErrInvalidConfig, t)
+	}
+	c.updateEndpoints(la)
+	return nil
+}
+
+// updateEndpoints records la in the cluster's config and applies it.
+// Called with m.mu held.
+func (c *Cluster) updateEndpoints(la *config.LoadAssignment) {
+	cp := *c.Config()
+	cp.LoadAssignment = la
+	c.cfg.Store(&cp)
+	c.applyAssignment(la)
+}
+
+// WaitWarm waits until every current cluster has its initial membership
+// (static hosts, first DNS resolution, first EDS assignment) and the first
+// health check round of those hosts is done, or until ctx ends.
+func (m *Manager) WaitWarm(ctx context.Context) error {
+	for _, c := range m.set.Load().sorted {
+		select {
+		case <-c.warm.ready:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for cluster %q to warm: %w", c.name, ctx.Err())
+		}
+	}
+	return nil
+}
+
+// Warm reports whether the cluster has finished warming up (see
+// Manager.WaitWarm).
+func (c *Cluster) Warm() bool { return c.warm.isWarm() }
+
+// Close stops every cluster and its goroutines. Upstreams already handed
+// out stay open.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
+	m.closed = true
+	cur := m.set.Load()
+	m.publish(map[string]*Cluster{})
+	for _, c := range cur.sorted {
+		c.stop()
+	}
+}
+
+// zeroGauges resets the membership gauges of a removed cluster, whose
+// stats outlive it in the store.
+func (c *Cluster) zeroGauges() {
+	s := c.stats
+	for _, g := range []interface{ Set(int64) }{
+		s.membershipTotal, s.membershipHealthy, s.membershipDegraded, s.membershipExcluded,
+		s.maxHostWeight, s.hc.healthy, s.od.ejectionsActive,
+	} {
+		g.Set(0)
+	}
+}

@@ -1,0 +1,120 @@
+package cluster
+
+import "github.com/sidewire/sidewire/telemetry"
+
+// clusterStats are a cluster's Envoy stats, under
+// cluster.<name>.* (envoy_cluster_*{envoy_cluster_name="<name>"}). A new
+// version of a cluster gets the same stat objects back from the store.
+type clusterStats struct {
+	cxTotal, cxConnectFail, cxConnectTimeout, cxNoneHealthy, cxDestroy *telemetry.Counter
+	cxOverflow, rqPendingOverflow, rqRetryOverflow                     *telemetry.Counter
+	cxRxBytes, cxTxBytes, rqTotal                                      *telemetry.Counter
+	lbHealthyPanic                                                     *telemetry.Counter
+	updateAttempt, updateSuccess, updateFailure, updateEmpty           *telemetry.Counter
+	updateNoRebuild, membershipChange                                  *telemetry.Counter
+
+	cxActive, rqActive                                     *telemetry.Gauge
+	membershipHealthy, membershipTotal, membershipDegraded *telemetry.Gauge
+	membershipExcluded, maxHostWeight                      *telemetry.Gauge
+	cbCxOpen, cbRqPendingOpen, cbRqOpen, cbRqRetryOpen     *telemetry.Gauge
+	cxConnectMs, cxLengthMs                                *telemetry.Histogram
+
+	hc hcStats
+	od odStats
+}
+
+type hcStats struct {
+	attempt, success, failure, networkFailure, passiveFailure *telemetry.Counter
+	healthy                                                   *telemetry.Gauge
+}
+
+type odStats struct {
+	ejectionsActive                                           *telemetry.Gauge
+	ejectionsTotal, ejectionsEnforcedTotal, ejectionsOverflow *telemetry.Counter
+	// Indexed by failure kind (kind5xx, kindLocalOrigin).
+	detected, enforced [2]*telemetry.Counter
+	// consecutive5xx is Envoy's deprecated ejections_consecutive_5xx
+	// (detections, enforced or not).
+	consecutive5xx *telemetry.Counter
+}
+
+func newClusterStats(root *telemetry.Scope, name string) *clusterStats {
+	s := root.Sub("cluster").Tagged("envoy_cluster_name", name)
+	cb := s.Sub("circuit_breakers").Sub("default")
+	hc := s.Sub("health_check")
+	od := s.Sub("outlier_detection")
+	return &clusterStats{
+		cxTotal:           s.Counter("upstream_cx_total"),
+		cxConnectFail:     s.Counter("upstream_cx_connect_fail"),
+		cxConnectTimeout:  s.Counter("upstream_cx_connect_timeout"),
+		cxNoneHealthy:     s.Counter("upstream_cx_none_healthy"),
+		cxDestroy:         s.Counter("upstream_cx_destroy"),
+		cxOverflow:        s.Counter("upstream_cx_overflow"),
+		rqPendingOverflow: s.Counter("upstream_rq_pending_overflow"),
+		rqRetryOverflow:   s.Counter("upstream_rq_retry_overflow"),
+		cxRxBytes:         s.Counter("upstream_cx_rx_bytes_total"),
+		cxTxBytes:         s.Counter("upstream_cx_tx_bytes_total"),
+		rqTotal:           s.Counter("upstream_rq_total"),
+		lbHealthyPanic:    s.Counter("lb_healthy_panic"),
+		updateAttempt:     s.Counter("update_attempt"),
+		updateSuccess:     s.Counter("update_success"),
+		updateFailure:     s.Counter("update_failure"),
+		updateEmpty:       s.Counter("update_empty"),
+		updateNoRebuild:   s.Counter("update_no_rebuild"),
+		membershipChange:  s.Counter("membership_change"),
+
+		cxActive:           s.Gauge("upstream_cx_active"),
+		rqActive:           s.Gauge("upstream_rq_active"),
+		membershipHealthy:  s.Gauge("membership_healthy"),
+		membershipTotal:    s.Gauge("membership_total"),
+		membershipDegraded: s.Gauge("membership_degraded"),
+		membershipExcluded: s.Gauge("membership_excluded"),
+		maxHostWeight:      s.Gauge("max_host_weight"),
+		cbCxOpen:           cb.Gauge("cx_open"),
+		cbRqPendingOpen:    cb.Gauge("rq_pending_open"),
+		cbRqOpen:           cb.Gauge("rq_open"),
+		cbRqRetryOpen:      cb.Gauge("rq_retry_open"),
+		cxConnectMs:        s.Histogram("upstream_cx_connect_ms", telemetry.Milliseconds),
+		cxLengthMs:         s.Histogram("upstream_cx_length_ms", telemetry.Milliseconds),
+
+		hc: hcStats{
+			attempt:        hc.Counter("attempt"),
+			success:        hc.Counter("success"),
+			failure:        hc.Counter("failure"),
+			networkFailure: hc.Counter("network_failure"),
+			passiveFailure: hc.Counter("passive_failure"),
+			healthy:        hc.Gauge("healthy"),
+		},
+		od: odStats{
+			ejectionsActive:        od.Gauge("ejections_active"),
+			ejectionsTotal:         od.Counter("ejections_total"),
+			ejectionsEnforcedTotal: od.Counter("ejections_enforced_total"),
+			ejectionsOverflow:      od.Counter("ejections_overflow"),
+			detected: [2]*telemetry.Counter{
+				od.Counter("ejections_detected_consecutive_5xx"),
+				od.Counter("ejections_detected_consecutive_local_origin_failure"),
+			},
+			consecutive5xx: od.Counter("ejections_consecutive_5xx"),
+			enforced: [2]*telemetry.Counter{
+				od.Counter("ejections_enforced_consecutive_5xx"),
+				od.Counter("ejections_enforced_consecutive_local_origin_failure"),
+			},
+		},
+	}
+}
+
+// managerStats are cluster_manager.*.
+type managerStats struct {
+	activeClusters                                *telemetry.Gauge
+	clusterAdded, clusterModified, clusterRemoved *telemetry.Counter
+}
+
+func newManagerStats(root *telemetry.Scope) *managerStats {
+	s := root.Sub("cluster_manager")
+	return &managerStats{
+		activeClusters:  s.Gauge("active_clusters"),
+		clusterAdded:    s.Counter("cluster_added"),
+		clusterModified: s.Counter("cluster_modified"),
+		clusterRemoved:  s.Counter("cluster_removed"),
+	}
+}
