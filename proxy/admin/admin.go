@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sidewire/sidewire/proxy/server"
+	"github.com/sidewire/sidewire/telemetry"
 )
 
 // Options are the admin server's dependencies.
@@ -85,6 +86,7 @@ func (a *Admin) mux() *http.ServeMux {
 	m.HandleFunc("POST /healthcheck/fail", a.healthcheck(true))
 	m.HandleFunc("POST /healthcheck/ok", a.healthcheck(false))
 	m.HandleFunc("POST /quitquitquit", a.quit)
+	m.HandleFunc("POST /reopen_logs", a.reopenLogs)
 	m.HandleFunc("GET /server_info", a.serverInfo)
 	m.HandleFunc("/debug/pprof/", pprof.Index)
 	m.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -104,6 +106,7 @@ var endpoints = []struct{ path, help string }{
 	{"/healthcheck/fail", "POST: make /ready fail so load balancers drain this instance"},
 	{"/healthcheck/ok", "POST: undo /healthcheck/fail"},
 	{"/quitquitquit", "POST: drain and exit"},
+	{"/reopen_logs", "POST: reopen access log files (after rotation; SIGUSR1 does the same)"},
 	{"/server_info", "state, uptime, version"},
 	{"/debug/pprof/", "Go profiling"},
 }
@@ -142,6 +145,14 @@ func (a *Admin) quit(w http.ResponseWriter, _ *http.Request) {
 	if a.opts.Quit != nil {
 		go a.opts.Quit()
 	}
+}
+
+func (a *Admin) reopenLogs(w http.ResponseWriter, _ *http.Request) {
+	if err := telemetry.ReopenAccessLogs(); err != nil {
+		http.Error(w, "reopen access logs: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, "OK")
 }
 
 func (a *Admin) configDump(w http.ResponseWriter, _ *http.Request) {
