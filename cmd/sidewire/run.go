@@ -70,7 +70,7 @@ func load(path string) (*config.Snapshot, []byte, error) {
 	}
 	snap, err := xds.LoadBootstrap(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load config %s: %w", describe(path), err)
+		return nil, nil, &configError{source: describe(path), err: err}
 	}
 	return snap, data, nil
 }

@@ -43,12 +43,16 @@ func (s *Snapshot) Validate() error {
 			errs = append(errs, fieldErr(p+".name", "duplicate listener name %q", l.Name))
 		}
 		names[l.Name] = true
-		if a := l.Address.String(); addrs[a] {
+		// Port 0 asks the kernel for a free port: never a clash.
+		if a := l.Address.String(); l.Address.Port != 0 && addrs[a] {
 			errs = append(errs, fieldErr(p+".address", "duplicate listener address %s", a))
 		} else {
 			addrs[a] = true
 		}
 		errs = append(errs, l.validate(p, clusters))
+	}
+	if s.Admin != nil && s.Admin.Address.Port != 0 && addrs[s.Admin.Address.String()] {
+		errs = append(errs, fieldErr("admin.address", "%s is also a listener address", s.Admin.Address))
 	}
 	return errors.Join(errs...)
 }
@@ -111,10 +115,11 @@ func (t *TCPProxy) validate(p string, clusters map[string]bool) error {
 	if t.Cluster != "" && !clusters[t.Cluster] {
 		return fieldErr(p+".cluster", "unknown cluster %q", t.Cluster)
 	}
+	var errs []error
 	for i, w := range t.WeightedClusters {
 		if !clusters[w.Name] {
-			return fieldErr(fmt.Sprintf("%s.weighted_clusters.clusters[%d].name", p, i), "unknown cluster %q", w.Name)
+			errs = append(errs, fieldErr(fmt.Sprintf("%s.weighted_clusters.clusters[%d].name", p, i), "unknown cluster %q", w.Name))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

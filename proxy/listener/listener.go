@@ -8,10 +8,12 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/telemetry"
+	"golang.org/x/sys/unix"
 )
 
 // Options are a listener's dependencies.
@@ -48,7 +50,8 @@ type Listener struct {
 // New binds the listener's address. Call Serve to start accepting.
 func New(cfg *Config, opts Options) (*Listener, error) {
 	a := cfg.Listener.Address
-	ln, err := net.Listen(network(a.Host), a.String())
+	lc := net.ListenConfig{Control: v6only}
+	ln, err := lc.Listen(context.Background(), network(a.Host), a.String())
 	if err != nil {
 		return nil, fmt.Errorf("bind listener %q: %w", cfg.Listener.Name, err)
 	}
@@ -82,6 +85,23 @@ func statName(l *config.Listener, bound *net.TCPAddr) string {
 	a := l.Address
 	a.Port = uint32(bound.Port)
 	return a.StatName()
+}
+
+// v6only makes IPv6 sockets IPv6-only, as Envoy's listeners are unless
+// ipv4_compat is set: a listener on [::] does not take IPv4 connections
+// that another listener on 0.0.0.0 of the same port should get.
+func v6only(network, _ string, c syscall.RawConn) error {
+	if network != "tcp6" {
+		return nil
+	}
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }
 
 func network(host string) string {

@@ -1,0 +1,15 @@
+package xds
+
+import (
+	"bytes"
+	_ "embed"
+)
+
+//go:embed default_bootstrap.yaml
+var defaultBootstrap []byte
+
+// DefaultBootstrapYAML returns Sidewire's built-in bootstrap: admin on
+// 127.0.0.1:9901 and loopback TCP proxies 16379->6379 (redis),
+// 13306->3306 (mysql), 19092->9092 (kafka) and 30880->20880 (dubbo). The
+// caller owns the returned bytes.
+func DefaultBootstrapYAML() []byte { return bytes.Clone(defaultBootstrap) }

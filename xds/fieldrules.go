@@ -1,0 +1,129 @@
+package xds
+
+import "google.golang.org/protobuf/reflect/protoreflect"
+
+// fieldRules is the allow-list of every Envoy message Sidewire reads,
+// keyed by message name. A populated field not listed is rejected (see
+// rule). Messages reached through a used field but missing here accept
+// no fields at all; TestFieldRules checks every name exists in the
+// linked descriptors.
+//
+// Fields marked inert, and why ignoring them is safe:
+//   - Admin.ignore_global_conn_limit: Sidewire has no global connection
+//     limit, so admin connections are never counted against one.
+//   - metadata and typed_filter_metadata on listeners, filter chains,
+//     clusters and localities: data for filters and extensions Sidewire
+//     does not run. Endpoint metadata is used (filter_metadata "envoy.lb").
+//   - Listener.traffic_direction: a hint for tracing and stats in Envoy.
+//   - ClusterLoadAssignment.cluster_name: a label in static clusters; EDS
+//     matches assignments by resource name.
+//   - HealthCheck.name: a label for Envoy's health check event logs.
+var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
+	// Bootstrap.
+	"envoy.config.bootstrap.v3.Bootstrap": {
+		"node": use, "static_resources": use, "admin": use, "layered_runtime": use,
+	},
+	"envoy.config.bootstrap.v3.Bootstrap.StaticResources": {"listeners": use, "clusters": use},
+	"envoy.config.core.v3.Node":                           {"id": use, "cluster": use},
+	"envoy.config.bootstrap.v3.Admin": {
+		"address": use, "access_log": use, "access_log_path": use, "ignore_global_conn_limit": inert,
+	},
+	"envoy.config.bootstrap.v3.LayeredRuntime":                  {"layers": use},
+	"envoy.config.bootstrap.v3.RuntimeLayer":                    {"name": use, "static_layer": use, "admin_layer": use},
+	"envoy.config.bootstrap.v3.RuntimeLayer.AdminLayer":         {},
+	"envoy.config.core.v3.Address":                              {"socket_address": use},
+	"envoy.config.core.v3.SocketAddress":                        {"protocol": use, "address": use, "port_value": use},
+	"envoy.config.accesslog.v3.AccessLog":                       {"name": use, "typed_config": use},
+	"envoy.extensions.access_loggers.file.v3.FileAccessLog":     {"path": use, "format": use, "json_format": use, "log_format": use},
+	"envoy.extensions.access_loggers.stream.v3.StdoutAccessLog": {"log_format": use},
+	"envoy.extensions.access_loggers.stream.v3.StderrAccessLog": {"log_format": use},
+	"envoy.config.core.v3.SubstitutionFormatString": {
+		"text_format": use, "json_format": use, "text_format_source": use,
+	},
+	"envoy.config.core.v3.DataSource": {"inline_string": use},
+
+	// Listener.
+	"envoy.config.listener.v3.Listener": {
+		"name": use, "address": use, "stat_prefix": use,
+		"filter_chains": use, "default_filter_chain": use,
+		"listener_filters": use, "listener_filters_timeout": use,
+		"continue_on_listener_filters_timeout": use,
+		"per_connection_buffer_limit_bytes":    use,
+		"metadata":                             inert, "traffic_direction": inert,
+	},
+	"envoy.config.listener.v3.FilterChain": {
+		"filter_chain_match": use, "filters": use, "name": use, "metadata": inert,
+	},
+	"envoy.config.listener.v3.FilterChainMatch": {
+		"destination_port": use, "server_names": use, "transport_protocol": use, "application_protocols": use,
+	},
+	"envoy.config.listener.v3.Filter":                                 {"name": use, "typed_config": use},
+	"envoy.config.listener.v3.ListenerFilter":                         {"name": use, "typed_config": use},
+	"envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector": {},
+
+	// Network filters.
+	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy": {
+		"stat_prefix": use, "cluster": use, "weighted_clusters": use, "idle_timeout": use,
+		"max_connect_attempts": use, "hash_policy": use, "access_log": use,
+	},
+	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster":               {"clusters": use},
+	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight": {"name": use, "weight": use},
+	"envoy.type.v3.HashPolicy":          {"source_ip": use},
+	"envoy.type.v3.HashPolicy.SourceIp": {},
+	"envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit": {
+		"stat_prefix": use, "max_connections": use, "delay": use,
+	},
+
+	// Cluster.
+	"envoy.config.cluster.v3.Cluster": {
+		"name": use, "type": use, "eds_cluster_config": use, "connect_timeout": use,
+		"lb_policy": use, "ring_hash_lb_config": use, "maglev_lb_config": use,
+		"least_request_lb_config": use, "round_robin_lb_config": use,
+		"dns_refresh_rate": use, "dns_lookup_family": use, "load_assignment": use,
+		"circuit_breakers": use, "health_checks": use, "outlier_detection": use,
+		"typed_extension_protocol_options": use, "metadata": inert,
+	},
+	"envoy.config.cluster.v3.Cluster.EdsClusterConfig": {"eds_config": use, "service_name": use},
+	"envoy.config.core.v3.ConfigSource": {
+		"ads": use, "path": use, "path_config_source": use, "resource_api_version": use,
+	},
+	"envoy.config.core.v3.AggregatedConfigSource":           {},
+	"envoy.config.core.v3.PathConfigSource":                 {"path": use},
+	"envoy.config.cluster.v3.Cluster.RingHashLbConfig":      {"minimum_ring_size": use, "maximum_ring_size": use, "hash_function": use},
+	"envoy.config.cluster.v3.Cluster.MaglevLbConfig":        {"table_size": use},
+	"envoy.config.cluster.v3.Cluster.LeastRequestLbConfig":  {"choice_count": use},
+	"envoy.config.cluster.v3.Cluster.RoundRobinLbConfig":    {},
+	"envoy.config.endpoint.v3.ClusterLoadAssignment":        {"cluster_name": inert, "endpoints": use, "policy": use},
+	"envoy.config.endpoint.v3.ClusterLoadAssignment.Policy": {"overprovisioning_factor": use},
+	"envoy.config.endpoint.v3.LocalityLbEndpoints": {
+		"locality": use, "lb_endpoints": use, "load_balancing_weight": use, "priority": use, "metadata": inert,
+	},
+	"envoy.config.core.v3.Locality": {"region": use, "zone": use, "sub_zone": use},
+	"envoy.config.endpoint.v3.LbEndpoint": {
+		"endpoint": use, "health_status": use, "metadata": use, "load_balancing_weight": use,
+	},
+	"envoy.config.endpoint.v3.Endpoint":       {"address": use, "hostname": use},
+	"envoy.config.core.v3.Metadata":           {"filter_metadata": use, "typed_filter_metadata": inert},
+	"envoy.config.cluster.v3.CircuitBreakers": {"thresholds": use},
+	"envoy.config.cluster.v3.CircuitBreakers.Thresholds": {
+		"priority": use, "max_connections": use, "max_pending_requests": use, "max_requests": use, "max_retries": use,
+	},
+	"envoy.config.core.v3.HealthCheck": {
+		"name": inert, "timeout": use, "interval": use, "interval_jitter": use,
+		"unhealthy_threshold": use, "healthy_threshold": use, "no_traffic_interval": use,
+		"reuse_connection": use, "tcp_health_check": use,
+	},
+	"envoy.config.core.v3.HealthCheck.TcpHealthCheck": {"send": use, "receive": use},
+	"envoy.config.core.v3.HealthCheck.Payload":        {"text": use, "binary": use},
+	"envoy.config.cluster.v3.OutlierDetection": {
+		"consecutive_5xx": use, "interval": use, "base_ejection_time": use,
+		"max_ejection_percent": use, "enforcing_consecutive_5xx": use,
+		"split_external_local_origin_errors": use, "consecutive_local_origin_failure": use,
+		"enforcing_consecutive_local_origin_failure": use, "max_ejection_time": use,
+		// Detectors Sidewire does not implement may only be disabled (0).
+		"enforcing_success_rate": use, "enforcing_consecutive_gateway_failure": use,
+		"enforcing_local_origin_success_rate": use, "enforcing_failure_percentage": use,
+		"enforcing_failure_percentage_local_origin":   use,
+		"successful_active_health_check_uneject_host": use,
+	},
+}
