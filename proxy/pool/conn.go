@@ -1,0 +1,95 @@
+package pool
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sidewire/sidewire/codecs"
+	"github.com/sidewire/sidewire/internal/readbuf"
+)
+
+// conn is one upstream connection with its reader and writer goroutines.
+type conn struct {
+	nc      net.Conn
+	proto   string // codec name, for errors
+	cc      codecs.ClientCodec
+	opt     *Options
+	mux     bool           // at most one response per request
+	onEvent func(Response) // server pushes; nil drops them
+
+	mu     sync.Mutex
+	match  matcher
+	wbuf   []byte // requests not yet handed to the writer
+	queued int64  // bytes ever appended to wbuf
+	closed bool
+	cause  error // why the connection closed
+
+	written  atomic.Int64 // bytes the writer has written
+	lastRead atomic.Int64 // unix nanos of the last read, for heartbeats
+	hbBusy   atomic.Bool  // a heartbeat is unanswered
+	wake     chan struct{}
+	done     chan struct{}  // closed when the connection fails
+	slots    chan struct{}  // MaxPending semaphore
+	wg       sync.WaitGroup // this connection's goroutines
+	owner    *sync.WaitGroup
+}
+
+// connConfig is what a connection needs from its pool.
+type connConfig struct {
+	codec   codecs.Codec
+	opt     *Options
+	mux     bool
+	onEvent func(Response)
+	wg      *sync.WaitGroup // the owner's count of connection goroutines
+}
+
+func newConn(nc net.Conn, cfg connConfig) *conn {
+	var m matcher = &fifo{}
+	if cfg.mux {
+		m = newIDMap()
+	}
+	opt := cfg.opt
+	c := &conn{
+		nc: nc, proto: cfg.codec.Name(), cc: cfg.codec.NewClientCodec(opt.Limits), opt: opt,
+		match: m, mux: cfg.mux, onEvent: cfg.onEvent, owner: cfg.wg,
+		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+		slots: make(chan struct{}, opt.MaxPending),
+	}
+	c.lastRead.Store(time.Now().UnixNano())
+	c.wg.Add(2)
+	if c.owner != nil {
+		c.owner.Add(2)
+	}
+	go c.readLoop()
+	go c.writeLoop()
+	return c
+}
+
+func (c *conn) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// exit marks one of the connection's goroutines finished.
+func (c *conn) exit() {
+	c.wg.Done()
+	if c.owner != nil {
+		c.owner.Done()
+	}
+}
+
+// newReader returns the read buffer of the connection.
+func (c *conn) newReader() *readbuf.Reader {
+	return readbuf.New(c.nc, readbuf.Options{
+		Limit:    c.opt.BufferLimit,
+		MaxFrame: c.opt.Limits.MaxFrameSize,
+		Done:     c.done,
+	})
+}

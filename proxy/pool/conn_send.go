@@ -1,0 +1,125 @@
+package pool
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sidewire/sidewire/codecs"
+)
+
+// roundTrip sends req and waits for its responses.
+func (c *conn) roundTrip(ctx context.Context, req *codecs.Frame, dst []Response) ([]Response, error) {
+	want := c.cc.Responses(req)
+	if c.mux && want > 1 {
+		want = 1
+	}
+	cl := getCall()
+	cl.want, cl.reqID = want, req.ID
+	if err := c.send(ctx, req, cl); err != nil {
+		putCall(cl)
+		return dst, err
+	}
+	if want == 0 {
+		putCall(cl)
+		return dst, nil
+	}
+	if err := c.wait(ctx, cl); err != nil {
+		return dst, err // cl now belongs to whoever completes it
+	}
+	if err := cl.err; err != nil {
+		releaseAndPut(cl) // partial answers of a failed request are dropped
+		return dst, err
+	}
+	dst = append(dst, cl.resps...)
+	clear(cl.resps)
+	putCall(cl)
+	return dst, nil
+}
+
+// send queues req's bytes and, when it expects responses, registers cl.
+func (c *conn) send(ctx context.Context, req *codecs.Frame, cl *call) error {
+	if cl.want > 0 {
+		select {
+		case c.slots <- struct{}{}:
+			cl.slot = true
+		case <-c.done:
+			return c.closedErr(false)
+		case <-ctx.Done():
+			return &Error{Op: "send request", Err: ctx.Err()}
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		c.releaseSlot(cl)
+		return c.closedErr(false)
+	}
+	if cl.want == 0 && len(c.wbuf) >= c.opt.BufferLimit {
+		// Requests awaiting answers are bounded by MaxPending; one-way
+		// ones by the bytes waiting for the writer.
+		c.mu.Unlock()
+		return &Error{Op: "send request", Err: ErrBufferFull}
+	}
+	cl.id = c.match.nextID()
+	n := len(c.wbuf)
+	out, err := c.cc.AppendRequest(c.wbuf, req, cl.id)
+	if err != nil {
+		c.wbuf = c.wbuf[:n]
+		c.mu.Unlock()
+		c.releaseSlot(cl)
+		return &Error{Op: "send request", Err: fmt.Errorf("encode request: %w", err)}
+	}
+	c.wbuf = out
+	cl.start = c.queued
+	c.queued += int64(len(out) - n)
+	cl.end = c.queued
+	if cl.want > 0 {
+		c.match.add(cl)
+	}
+	c.mu.Unlock()
+	c.kick()
+	return nil
+}
+
+func (c *conn) releaseSlot(cl *call) {
+	if cl.slot {
+		cl.slot = false
+		<-c.slots
+	}
+}
+
+// kick wakes the writer.
+func (c *conn) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// wait blocks until cl completes, the context ends or the request times
+// out. After an error the call belongs to whoever completes it.
+func (c *conn) wait(ctx context.Context, cl *call) error {
+	var cause error
+	select {
+	case <-cl.done:
+		cl.stopTimer()
+		return nil
+	case <-ctx.Done():
+		cause = ctx.Err()
+	case <-cl.armTimer(c.opt.Timeout):
+		cause = ErrTimeout
+	}
+	cl.stopTimer()
+	if !cl.state.CompareAndSwap(callPending, callAbandoned) {
+		<-cl.done // completed concurrently: take the result
+		return nil
+	}
+	c.mu.Lock()
+	removed := c.match.remove(cl)
+	c.mu.Unlock()
+	if removed {
+		c.releaseSlot(cl)
+		putCall(cl)
+	}
+	return &Error{Op: "wait for response", Sent: true, Err: cause}
+}
