@@ -110,9 +110,11 @@ func (s *Server) releaseWhenIdle(prev *listener.Config, bs []*built) {
 	}()
 }
 
-// drainAway drains a listener in the background for the drain time, then
-// closes it and its filters.
+// drainAway closes a listener's socket at once (so Apply returns with it
+// no longer accepting), then drains its connections in the background for
+// the drain time and closes it and its filters.
 func (s *Server) drainAway(r *running) {
+	r.ln.StopAccepting()
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
