@@ -22,6 +22,9 @@ const (
 	// dnsEndpoint is an upstream host of a STRICT_DNS or LOGICAL_DNS
 	// cluster: a host name or an IP literal, and a port.
 	dnsEndpoint
+	// ipAddr is an upstream address outside an endpoint list (e.g. the
+	// address a credential applies to): an IP literal and a port.
+	ipAddr
 )
 
 // address translates a core.v3.Address holding a TCP socket_address.
@@ -45,6 +48,8 @@ func (t *translator) address(path string, a *corev3.Address, kind addrKind) conf
 			t.errs.add(field(sp, "address"), "%q is not an IP address", host)
 		case kind == ipEndpoint:
 			t.errs.add(field(sp, "address"), "%q is not an IP address (use a STRICT_DNS or LOGICAL_DNS cluster for host names)", host)
+		case kind == ipAddr:
+			t.errs.add(field(sp, "address"), "%q is not an IP address", host)
 		case !isHostname(host):
 			t.errs.add(field(sp, "address"), "%q is neither an IP address nor a host name", host)
 		}

@@ -18,8 +18,8 @@ import (
 )
 
 // TestEnvoyExamples loads Envoy's own example bootstraps (changed only in
-// listen addresses) and checks every filter chain proxies to a cluster
-// that exists.
+// listen addresses) and checks every filter chain proxies to clusters
+// that exist.
 func TestEnvoyExamples(t *testing.T) {
 	for _, f := range testFiles(t, "envoy-examples") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -35,17 +35,42 @@ func TestEnvoyExamples(t *testing.T) {
 					t.Errorf("listener %s binds %s, want 127.0.0.1", l.Name, l.Address)
 				}
 				for _, fc := range l.FilterChains {
-					tp, ok := fc.Filters[len(fc.Filters)-1].(*config.TCPProxy)
-					if !ok {
-						t.Fatalf("listener %s: last filter is %T, want *config.TCPProxy", l.Name, fc.Filters[len(fc.Filters)-1])
+					last := fc.Filters[len(fc.Filters)-1]
+					clusters := proxiedClusters(last)
+					if len(clusters) == 0 {
+						t.Fatalf("listener %s: last filter %T proxies to no cluster", l.Name, last)
 					}
-					if snap.Cluster(tp.Cluster) == nil {
-						t.Errorf("listener %s proxies to unknown cluster %q", l.Name, tp.Cluster)
+					for _, c := range clusters {
+						if snap.Cluster(c) == nil {
+							t.Errorf("listener %s proxies to unknown cluster %q", l.Name, c)
+						}
 					}
 				}
 			}
 		})
 	}
+}
+
+// proxiedClusters returns the clusters a terminal filter proxies to.
+func proxiedClusters(f config.NetworkFilter) []string {
+	var out []string
+	switch f := f.(type) {
+	case *config.TCPProxy:
+		if f.Cluster != "" {
+			out = append(out, f.Cluster)
+		}
+		for _, w := range f.WeightedClusters {
+			out = append(out, w.Name)
+		}
+	case *config.RedisProxy:
+		for _, r := range f.Routes.Routes {
+			out = append(out, r.Cluster)
+		}
+		if f.Routes.CatchAll != nil {
+			out = append(out, f.Routes.CatchAll.Cluster)
+		}
+	}
+	return out
 }
 
 func TestDefaultBootstrap(t *testing.T) {

@@ -38,18 +38,24 @@ func (t *translator) cluster(path string, c *clusterv3.Cluster) *config.Cluster 
 		ConnectTimeout:  t.duration(field(path, "connect_timeout"), c.GetConnectTimeout(), defaultConnectTimeout),
 		CircuitBreakers: t.circuitBreakers(field(path, "circuit_breakers"), c.GetCircuitBreakers()),
 	}
-	switch c.GetType() {
-	case clusterv3.Cluster_STATIC:
-		out.Type = config.Static
-	case clusterv3.Cluster_STRICT_DNS:
-		out.Type = config.StrictDNS
-	case clusterv3.Cluster_LOGICAL_DNS:
-		out.Type = config.LogicalDNS
-	case clusterv3.Cluster_EDS:
-		out.Type = config.EDS
-	default:
-		t.errs.add(field(path, "type"), "unsupported cluster type %s", c.GetType())
-		return out
+	if ct := c.GetClusterType(); ct != nil {
+		if !t.customClusterType(path, ct, out) {
+			return out
+		}
+	} else {
+		switch c.GetType() {
+		case clusterv3.Cluster_STATIC:
+			out.Type = config.Static
+		case clusterv3.Cluster_STRICT_DNS:
+			out.Type = config.StrictDNS
+		case clusterv3.Cluster_LOGICAL_DNS:
+			out.Type = config.LogicalDNS
+		case clusterv3.Cluster_EDS:
+			out.Type = config.EDS
+		default:
+			t.errs.add(field(path, "type"), "unsupported cluster type %s", c.GetType())
+			return out
+		}
 	}
 	t.lbPolicy(path, c, out)
 	t.dns(path, c, out)
@@ -73,9 +79,22 @@ func (t *translator) cluster(path string, c *clusterv3.Cluster) *config.Cluster 
 
 // lbPolicy translates lb_policy and its lb_config. A config for another
 // policy than the one chosen is an error (Envoy ignores it).
+// CLUSTER_PROVIDED goes with envoy.clusters.redis clusters, and they need
+// it (Envoy would fall back to a slot-unaware policy).
 func (t *translator) lbPolicy(path string, c *clusterv3.Cluster, out *config.Cluster) {
 	policy := c.GetLbPolicy()
+	redis := out.Type == config.RedisClusterType
+	switch {
+	case redis && policy != clusterv3.Cluster_CLUSTER_PROVIDED:
+		t.errs.add(field(path, "lb_policy"), "envoy.clusters.redis clusters need CLUSTER_PROVIDED (slot-aware routing), got %s", policy)
+		return
+	case !redis && policy == clusterv3.Cluster_CLUSTER_PROVIDED:
+		t.errs.add(field(path, "lb_policy"), "CLUSTER_PROVIDED needs cluster_type envoy.clusters.redis")
+		return
+	}
 	switch policy {
+	case clusterv3.Cluster_CLUSTER_PROVIDED:
+		out.LBPolicy = config.ClusterProvided
 	case clusterv3.Cluster_ROUND_ROBIN:
 		out.LBPolicy = config.RoundRobin
 	case clusterv3.Cluster_LEAST_REQUEST:
@@ -131,18 +150,25 @@ func isPrime(n uint64) bool {
 	return true
 }
 
-// dns translates the DNS settings, which only DNS clusters may set.
+// dns translates the DNS settings, which only DNS clusters may set, and
+// envoy.clusters.redis clusters the lookup family of their seeds.
 func (t *translator) dns(path string, c *clusterv3.Cluster, out *config.Cluster) {
-	if out.Type != config.StrictDNS && out.Type != config.LogicalDNS {
+	switch out.Type {
+	case config.StrictDNS, config.LogicalDNS:
+		out.DNSRefreshRate = t.duration(field(path, "dns_refresh_rate"), c.GetDnsRefreshRate(), defaultDNSRefreshRate)
+	case config.RedisClusterType:
+		if c.GetDnsRefreshRate() != nil {
+			t.errs.add(field(path, "dns_refresh_rate"), "envoy.clusters.redis clusters resolve their seeds once; cluster_refresh_rate paces topology refreshes")
+		}
+	default:
 		if c.GetDnsRefreshRate() != nil {
 			t.errs.add(field(path, "dns_refresh_rate"), "only applies to STRICT_DNS and LOGICAL_DNS clusters")
 		}
 		if c.GetDnsLookupFamily() != clusterv3.Cluster_AUTO {
-			t.errs.add(field(path, "dns_lookup_family"), "only applies to STRICT_DNS and LOGICAL_DNS clusters")
+			t.errs.add(field(path, "dns_lookup_family"), "only applies to STRICT_DNS, LOGICAL_DNS and envoy.clusters.redis clusters")
 		}
 		return
 	}
-	out.DNSRefreshRate = t.duration(field(path, "dns_refresh_rate"), c.GetDnsRefreshRate(), defaultDNSRefreshRate)
 	switch c.GetDnsLookupFamily() {
 	case clusterv3.Cluster_AUTO:
 		out.DNSLookupFamily = "auto"

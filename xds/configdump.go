@@ -17,12 +17,15 @@ import (
 // YAML or JSON bytes LoadBootstrap accepted) that took effect at updated:
 // Envoy's admin.v3.ConfigDump holding a BootstrapConfigDump, a
 // ClustersConfigDump and a ListenersConfigDump with the static resources,
-// in Envoy's order, as indented JSON with proto field names.
+// in Envoy's order, as indented JSON with proto field names. Fields
+// Envoy's API marks sensitive (passwords, keys) read "[redacted]", as in
+// Envoy.
 func BootstrapConfigDump(raw []byte, updated time.Time) ([]byte, error) {
 	b, err := parseBootstrap(raw)
 	if err != nil {
 		return nil, err
 	}
+	redact(b.ProtoReflect(), false)
 	ts := timestamppb.New(updated)
 	clusters := &adminv3.ClustersConfigDump{}
 	for _, c := range b.GetStaticResources().GetClusters() {

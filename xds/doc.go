@@ -54,6 +54,32 @@
 // Any values in fields Sidewire ignores (typed_filter_metadata) are kept
 // opaque and never fail a load.
 //
+// # Sidewire extensions
+//
+// Where Sidewire goes beyond Envoy, an entry's typed_config is an
+// xds.type.v3.TypedStruct (or udpa.type.v1.TypedStruct) whose type_url is
+// under sidewire.io/ and whose value holds the options as a JSON object.
+// Each extension list registers its Sidewire types with
+// sidewireExtension; an unknown sidewire.io/ type is an error naming the
+// known ones, and a TypedStruct of any other type is rejected (Envoy
+// configs are given directly). Values are read strictly, with paths such
+// as "...typed_config.value.routes[0].allow[2]". The one so far is the
+// network filter sidewire.filters.network.redis_command_policy
+// (sidewire.io/sidewire.filters.network.redis.v1.CommandPolicy), which
+// stands before a redis_proxy and allows or denies commands per prefix
+// route:
+//
+//	filters:
+//	- name: sidewire.filters.network.redis_command_policy
+//	  typed_config:
+//	    "@type": type.googleapis.com/xds.type.v3.TypedStruct
+//	    type_url: sidewire.io/sidewire.filters.network.redis.v1.CommandPolicy
+//	    value:
+//	      routes: [{prefix: "cache:", allow: [GET, SET]}]
+//	      default: {deny: [FLUSHALL, KEYS]}
+//
+// See config.RedisCommandPolicy for what it means.
+//
 // # What is supported
 //
 // Bootstrap: node.id, node.cluster, admin.address, admin.access_log,
@@ -73,7 +99,11 @@
 // weighted_clusters, idle_timeout (default 1h, 0 disables),
 // max_connect_attempts (default 1), hash_policy source_ip, access_log) and
 // envoy.filters.network.connection_limit (stat_prefix, max_connections,
-// delay). Access loggers: envoy.access_loggers.file (path, format,
+// delay), envoy.filters.network.redis_proxy (every field but
+// external_auth_provider and settings.dns_cache_config, and read_policy
+// but LOCAL_ZONE_AFFINITY and LOCAL_ZONE_AFFINITY_REPLICAS_AND_PRIMARY)
+// and Sidewire's sidewire.filters.network.redis_command_policy. Access
+// loggers: envoy.access_loggers.file (path, format,
 // json_format, log_format with text_format, text_format_source.
 // inline_string or json_format), envoy.access_loggers.stdout and .stderr.
 // JSON formats must be flat with string values. Formats are checked with
@@ -87,7 +117,18 @@
 // load_assignment, circuit_breakers thresholds of DEFAULT priority,
 // tcp_health_check health checks, outlier_detection (consecutive-failure
 // detectors) and typed_extension_protocol_options for extensions that
-// register a translator in protocolOptions.
+// register a translator in protocolOptions: RedisProtocolOptions under
+// "envoy.filters.network.redis_proxy" (auth_username, auth_password,
+// credentials; not aws_iam). cluster_type envoy.clusters.redis takes a
+// RedisClusterConfig (every field; enable_zone_discovery only false),
+// lb_policy CLUSTER_PROVIDED, dns_lookup_family and a load_assignment of
+// seeds that may be host names.
+//
+// DataSources of secrets (Redis passwords) are read once, when the
+// configuration loads: inline_string, inline_bytes, environment_variable
+// (must be set) or filename (a regular file of at most 64 KiB).
+// BootstrapConfigDump shows the fields Envoy's API marks sensitive as
+// "[redacted]", as Envoy's /config_dump does.
 //
 // # Decisions
 //
@@ -113,6 +154,23 @@
 // Sidewire does not implement. Note that Envoy runs the success-rate
 // detector by default (it needs 5 hosts with 100 requests each); Sidewire
 // does not, so write enforcing_success_rate: 0 to say so explicitly.
+//
+// Stricter than Envoy for Redis: op_timeout 0 (every command would time
+// out); buffer_flush_timeout without max_buffer_size_before_flush,
+// max_upstream_unknown_connections without enable_redirection; a
+// read_policy other than MASTER when no cluster of the redis_proxy is an
+// envoy.clusters.redis cluster; a prefix or remove_prefix on the
+// catch_all_route (Envoy would strip it from keys that lack it); a
+// key_formatter without %KEY% or with another command operator (Sidewire
+// substitutes %KEY% only); an empty downstream password (Envoy skips it),
+// an empty username, a username without passwords and an upstream
+// auth_username without auth_password (nobody could authenticate); two
+// credentials for one address; an envoy.clusters.redis cluster without
+// lb_policy CLUSTER_PROVIDED (Envoy falls back to a slot-unaware policy)
+// or with dns_refresh_rate (seeds are resolved once); empty command names
+// or names with white space. Fractions (mirror runtime_fraction, fault
+// fault_enabled) are numerator over denominator; runtime_key is accepted
+// and never found, as Sidewire has no runtime values.
 //
 // Like Envoy: listener names are optional, but a nameless listener is named
 // after its address ("127.0.0.1_10000", as Envoy spells addresses in stat

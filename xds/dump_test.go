@@ -74,8 +74,6 @@ func dumpValue(v reflect.Value) any {
 		return x.String()
 	case config.HealthStatus:
 		return healthNames[x]
-	case config.ClusterType, config.LBPolicy:
-		return fmt.Sprint(x)
 	case []byte:
 		if x == nil {
 			return nil
@@ -89,6 +87,10 @@ func dumpValue(v reflect.Value) any {
 		o.add("filter", x.FilterName())
 		o.add("config", dumpValue(reflect.Indirect(reflect.ValueOf(x))))
 		return o
+	}
+	// Enums (ClusterType, LBPolicy, RedisReadPolicy, ...) by name.
+	if s, ok := v.Interface().(fmt.Stringer); ok && v.Kind() == reflect.Int {
+		return s.String()
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:

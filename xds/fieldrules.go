@@ -18,6 +18,9 @@ import "google.golang.org/protobuf/reflect/protoreflect"
 //   - ClusterLoadAssignment.cluster_name: a label in static clusters; EDS
 //     matches assignments by resource name.
 //   - HealthCheck.name: a label for Envoy's health check event logs.
+//   - RuntimeFractionalPercent.runtime_key: Sidewire has no runtime values
+//     (static layer keys are rejected), so the key is never found and
+//     default_value applies, as in an Envoy whose runtime lacks the key.
 var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	// Bootstrap.
 	"envoy.config.bootstrap.v3.Bootstrap": {
@@ -40,7 +43,10 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	"envoy.config.core.v3.SubstitutionFormatString": {
 		"text_format": use, "json_format": use, "text_format_source": use,
 	},
-	"envoy.config.core.v3.DataSource": {"inline_string": use},
+	// Readers of a DataSource say which specifiers they take.
+	"envoy.config.core.v3.DataSource": {
+		"inline_string": use, "inline_bytes": use, "environment_variable": use, "filename": use,
+	},
 
 	// Listener.
 	"envoy.config.listener.v3.Listener": {
@@ -73,6 +79,38 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	"envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit": {
 		"stat_prefix": use, "max_connections": use, "delay": use,
 	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy": {
+		"stat_prefix": use, "settings": use, "latency_in_micros": use, "prefix_routes": use,
+		"downstream_auth_password": use, "downstream_auth_passwords": use, "downstream_auth_username": use,
+		"faults": use, "custom_commands": use, "protocol_version": use,
+	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.ConnPoolSettings": {
+		"op_timeout": use, "enable_hashtagging": use, "enable_redirection": use,
+		"max_buffer_size_before_flush": use, "buffer_flush_timeout": use,
+		"max_upstream_unknown_connections": use, "enable_command_stats": use,
+		"read_policy": use, "connection_rate_limit": use,
+	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.ConnectionRateLimit": {"connection_rate_limit_per_sec": use},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.PrefixRoutes": {
+		"routes": use, "case_insensitive": use, "catch_all_route": use,
+	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.PrefixRoutes.Route": {
+		"prefix": use, "remove_prefix": use, "cluster": use, "request_mirror_policy": use,
+		"key_formatter": use, "read_command_policy": use,
+	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.PrefixRoutes.Route.RequestMirrorPolicy": {
+		"cluster": use, "runtime_fraction": use, "exclude_read_commands": use,
+	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.PrefixRoutes.Route.ReadCommandPolicy": {"cluster": use},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.RedisFault": {
+		"fault_type": use, "fault_enabled": use, "delay": use, "commands": use,
+	},
+	"envoy.config.core.v3.RuntimeFractionalPercent": {"default_value": use, "runtime_key": inert},
+	"envoy.type.v3.FractionalPercent":               {"numerator": use, "denominator": use},
+
+	// Sidewire extensions: the value is read by the extension's translator.
+	"xds.type.v3.TypedStruct":  {"type_url": use, "value": use},
+	"udpa.type.v1.TypedStruct": {"type_url": use, "value": use},
 
 	// Cluster.
 	"envoy.config.cluster.v3.Cluster": {
@@ -81,7 +119,21 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 		"least_request_lb_config": use, "round_robin_lb_config": use,
 		"dns_refresh_rate": use, "dns_lookup_family": use, "load_assignment": use,
 		"circuit_breakers": use, "health_checks": use, "outlier_detection": use,
-		"typed_extension_protocol_options": use, "metadata": inert,
+		"typed_extension_protocol_options": use, "metadata": inert, "cluster_type": use,
+	},
+	"envoy.config.cluster.v3.Cluster.CustomClusterType": {"name": use, "typed_config": use},
+	"envoy.extensions.clusters.redis.v3.RedisClusterConfig": {
+		"cluster_refresh_rate": use, "cluster_refresh_timeout": use, "redirect_refresh_interval": use,
+		"redirect_refresh_threshold": use, "failure_refresh_threshold": use,
+		"host_degraded_refresh_threshold": use,
+		// Zone discovery is not supported; it may only be disabled.
+		"enable_zone_discovery": use,
+	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProtocolOptions": {
+		"auth_password": use, "auth_username": use, "credentials": use,
+	},
+	"envoy.extensions.filters.network.redis_proxy.v3.RedisProtocolOptions.Credential": {
+		"address": use, "auth_password": use, "auth_username": use,
 	},
 	"envoy.config.cluster.v3.Cluster.EdsClusterConfig": {"eds_config": use, "service_name": use},
 	"envoy.config.core.v3.ConfigSource": {

@@ -35,14 +35,22 @@ func TestFieldRulesNames(t *testing.T) {
 
 // TestFieldRulesReachable checks that every message reachable through a
 // used field, from the bootstrap and from each supported extension
-// config, has an allow-list entry: a missing entry would reject all of
-// its fields.
+// config, protocol option and TypedStruct, has an allow-list entry: a
+// missing entry would reject all of its fields.
 func TestFieldRulesReachable(t *testing.T) {
 	roots := []protoreflect.MessageDescriptor{(&bootstrapv3.Bootstrap{}).ProtoReflect().Descriptor()}
-	for _, exts := range [][]extension{networkFilters, listenerFilters, accessLoggers} {
+	for _, exts := range extensionLists() {
 		for _, e := range exts {
-			roots = append(roots, e.msgType.Descriptor())
+			if e.msgType != nil {
+				roots = append(roots, e.msgType.Descriptor())
+			}
 		}
+	}
+	for _, po := range protocolOptions {
+		roots = append(roots, po.msgType.Descriptor())
+	}
+	for _, mt := range typedStructTypes {
+		roots = append(roots, mt.Descriptor())
 	}
 	seen := map[protoreflect.FullName]bool{}
 	var visit func(md protoreflect.MessageDescriptor)

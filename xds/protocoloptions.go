@@ -4,9 +4,12 @@ import (
 	"maps"
 	"slices"
 
+	redisproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/sidewire/sidewire/proxy/config"
 )
 
 // protocolOption translates one Cluster.typed_extension_protocol_options
@@ -21,7 +24,12 @@ type protocolOption struct {
 // protocolOptions maps extension names (e.g.
 // "envoy.filters.network.redis_proxy") to their translators. Protocol
 // support in this package adds its entry here; any other name is rejected.
-var protocolOptions = map[string]protocolOption{}
+var protocolOptions = map[string]protocolOption{
+	config.RedisProxyFilter: {
+		msgType:   (&redisproxyv3.RedisProtocolOptions{}).ProtoReflect().Type(),
+		translate: redisProtocolOptions,
+	},
+}
 
 func (t *translator) protocolOptions(path string, opts map[string]*anypb.Any) map[string]any {
 	if len(opts) == 0 {

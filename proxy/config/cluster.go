@@ -11,6 +11,10 @@ const (
 	StrictDNS
 	LogicalDNS
 	EDS
+	// RedisClusterType is Envoy's custom cluster type envoy.clusters.redis:
+	// a Redis Cluster whose hosts and slots are discovered from the seeds
+	// in LoadAssignment (see RedisClusterConfig).
+	RedisClusterType
 )
 
 func (t ClusterType) String() string {
@@ -23,6 +27,8 @@ func (t ClusterType) String() string {
 		return "LOGICAL_DNS"
 	case EDS:
 		return "EDS"
+	case RedisClusterType:
+		return "envoy.clusters.redis"
 	}
 	return "UNKNOWN"
 }
@@ -37,6 +43,10 @@ const (
 	Random
 	RingHash
 	Maglev
+	// ClusterProvided leaves the choice to the cluster type; only
+	// RedisClusterType clusters have it (slot-aware routing), and they
+	// always do.
+	ClusterProvided
 )
 
 func (p LBPolicy) String() string {
@@ -51,6 +61,8 @@ func (p LBPolicy) String() string {
 		return "RING_HASH"
 	case Maglev:
 		return "MAGLEV"
+	case ClusterProvided:
+		return "CLUSTER_PROVIDED"
 	}
 	return "UNKNOWN"
 }
@@ -70,20 +82,25 @@ type Cluster struct {
 	MaglevTableSize uint64
 	// DNSRefreshRate for STRICT_DNS and LOGICAL_DNS (default 5s).
 	DNSRefreshRate time.Duration
-	// DNSLookupFamily is "auto", "v4_only", "v6_only", "v4_preferred" or "all".
+	// DNSLookupFamily is "auto", "v4_only", "v6_only", "v4_preferred" or
+	// "all"; set for DNS and envoy.clusters.redis clusters.
 	DNSLookupFamily string
+	// RedisCluster is set exactly when Type is RedisClusterType.
+	RedisCluster *RedisClusterConfig
 	// EDSServiceName names the ClusterLoadAssignment for EDS clusters; empty
 	// means the cluster name.
 	EDSServiceName string
-	// LoadAssignment holds the endpoints of STATIC and DNS clusters, and the
-	// last assignment received for EDS clusters (nil until one arrives).
+	// LoadAssignment holds the endpoints of STATIC and DNS clusters, the
+	// seeds of envoy.clusters.redis clusters, and the last assignment
+	// received for EDS clusters (nil until one arrives).
 	LoadAssignment  *LoadAssignment
 	CircuitBreakers CircuitBreakers
 	HealthChecks    []HealthCheck
 	// OutlierDetection is nil when passive health checking is off.
 	OutlierDetection *OutlierDetection
 	// ProtocolOptions holds typed_extension_protocol_options translated by
-	// the protocol that owns them, keyed by Envoy extension name.
+	// the protocol that owns them, keyed by Envoy extension name:
+	// *RedisProtocolOptions under RedisProxyFilter.
 	ProtocolOptions map[string]any
 }
 

@@ -57,8 +57,8 @@ type FilterChainMatch struct {
 }
 
 // NetworkFilter is one entry of a filter chain. Concrete types: *TCPProxy,
-// *ConnectionLimit. Protocol proxies (redis_proxy, dubbo_proxy, ...) add
-// their own types as they land.
+// *ConnectionLimit, *RedisProxy, *RedisCommandPolicy. Protocol proxies
+// (dubbo_proxy, ...) add their own types as they land.
 type NetworkFilter interface {
 	// FilterName is the Envoy filter name, e.g. "envoy.filters.network.tcp_proxy".
 	FilterName() string

@@ -26,13 +26,14 @@ func fieldErr(path, format string, args ...any) error {
 // use Envoy's bootstrap field names.
 func (s *Snapshot) Validate() error {
 	var errs []error
-	clusters := make(map[string]bool, len(s.Clusters))
+	clusters := make(map[string]*Cluster, len(s.Clusters))
 	for i, c := range s.Clusters {
 		p := fmt.Sprintf("static_resources.clusters[%d]", i)
-		if clusters[c.Name] {
+		if clusters[c.Name] != nil {
 			errs = append(errs, fieldErr(p+".name", "duplicate cluster name %q", c.Name))
+		} else {
+			clusters[c.Name] = c
 		}
-		clusters[c.Name] = true
 		errs = append(errs, c.validate(p))
 	}
 	names := make(map[string]bool, len(s.Listeners))
@@ -64,6 +65,9 @@ func (c *Cluster) validate(p string) error {
 	if c.Type != EDS && c.LoadAssignment == nil {
 		return fieldErr(p+".load_assignment", "%s cluster %q has no load_assignment", c.Type, c.Name)
 	}
+	if err := c.validateRedis(p); err != nil {
+		return err
+	}
 	if c.Type == LogicalDNS && c.LoadAssignment != nil {
 		n := 0
 		for _, l := range c.LoadAssignment.Localities {
@@ -76,7 +80,7 @@ func (c *Cluster) validate(p string) error {
 	return nil
 }
 
-func (l *Listener) validate(p string, clusters map[string]bool) error {
+func (l *Listener) validate(p string, clusters map[string]*Cluster) error {
 	if len(l.FilterChains) == 0 && l.DefaultFilterChain == nil {
 		return fieldErr(p+".filter_chains", "listener %q has no filter chains", l.Name)
 	}
@@ -90,7 +94,7 @@ func (l *Listener) validate(p string, clusters map[string]bool) error {
 	return errors.Join(errs...)
 }
 
-func (fc *FilterChain) validate(p string, clusters map[string]bool) error {
+func (fc *FilterChain) validate(p string, clusters map[string]*Cluster) error {
 	if len(fc.Filters) == 0 {
 		return fieldErr(p+".filters", "filter chain has no filters")
 	}
@@ -104,20 +108,25 @@ func (fc *FilterChain) validate(p string, clusters map[string]bool) error {
 		case !f.Terminal() && last:
 			errs = append(errs, fieldErr(fp, "non-terminal filter %q cannot end a chain", f.FilterName()))
 		}
-		if t, ok := f.(*TCPProxy); ok {
-			errs = append(errs, t.validate(fp+".typed_config", clusters))
+		switch f := f.(type) {
+		case *TCPProxy:
+			errs = append(errs, f.validate(fp+".typed_config", clusters))
+		case *RedisProxy:
+			errs = append(errs, f.validate(fp+".typed_config", clusters))
+		case *RedisCommandPolicy:
+			errs = append(errs, f.validate(fp, fc.Filters[:i], fc.Filters[i+1:]))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (t *TCPProxy) validate(p string, clusters map[string]bool) error {
-	if t.Cluster != "" && !clusters[t.Cluster] {
+func (t *TCPProxy) validate(p string, clusters map[string]*Cluster) error {
+	if t.Cluster != "" && clusters[t.Cluster] == nil {
 		return fieldErr(p+".cluster", "unknown cluster %q", t.Cluster)
 	}
 	var errs []error
 	for i, w := range t.WeightedClusters {
-		if !clusters[w.Name] {
+		if clusters[w.Name] == nil {
 			errs = append(errs, fieldErr(fmt.Sprintf("%s.weighted_clusters.clusters[%d].name", p, i), "unknown cluster %q", w.Name))
 		}
 	}
