@@ -5,7 +5,7 @@ BIN       ?= bin/sidewire
 FUZZTIME  ?= 4s
 export GOFLAGS ?= -mod=mod
 
-.PHONY: all build run test vet unit fuzz bench clean
+.PHONY: all build run test vet unit fuzz clean
 
 all: build
 
@@ -30,9 +30,29 @@ unit:
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz-all.sh
 
+# `make bench` builds bin/sidewire, runs every Go benchmark with -benchmem,
+# then the loopback load harness (bench/cmd/loadtest), which compares the
+# same load direct, through Sidewire and through haproxy/twemproxy and
+# prints medians and ratios. It needs redis-server, redis-tools, haproxy and
+# nutcracker from Debian. Pass harness flags in BENCH_ARGS, e.g.
+#   make bench-load BENCH_ARGS='-reps 5 -markdown'
+# and Go benchmark flags in BENCH_GO_ARGS, e.g. BENCH_GO_ARGS='-benchtime 2s'.
+BENCH_ARGS    ?=
+BENCH_GO_ARGS ?=
+
+.PHONY: bench bench-go bench-load
+
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
-	$(GO) run ./bench/cmd/loadtest -sidewire $(BIN)
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_GO_ARGS) ./...
+	$(GO) run ./bench/cmd/loadtest -sidewire $(BIN) $(BENCH_ARGS)
+
+# Only the Go benchmarks.
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_GO_ARGS) ./...
+
+# Only the load harness.
+bench-load: build
+	$(GO) run ./bench/cmd/loadtest -sidewire $(BIN) $(BENCH_ARGS)
 
 clean:
 	rm -rf bin
