@@ -1,14 +1,12 @@
 package tcpproxy
 
 import (
-	"io"
 	"net"
 	"sync"
 	"time"
 
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/listener"
-	"github.com/sidewire/sidewire/telemetry"
 	"golang.org/x/sys/unix"
 )
 
@@ -55,32 +53,6 @@ func (f *Filter) pipe(c *listener.Conn, up *cluster.Upstream) (rx, tx uint64, wh
 		why = "connection_error"
 	}
 	return rx, tx, why
-}
-
-// copyHalf splices src into dst until src reaches EOF, then half-closes
-// dst. toUpstream says which upstream byte counter to feed.
-func copyHalf(dst, src *net.TCPConn, ctr *telemetry.Counter, up *cluster.Upstream, toUpstream bool) (uint64, error) {
-	lr := &io.LimitedReader{R: src}
-	var total uint64
-	for {
-		lr.N = chunk
-		n, err := dst.ReadFrom(lr)
-		total += uint64(n)
-		ctr.Add(uint64(n))
-		if toUpstream {
-			up.AddBytes(0, uint64(n))
-		} else {
-			up.AddBytes(uint64(n), 0)
-		}
-		if err != nil {
-			// Includes net.ErrClosed when the other direction, the idle
-			// timer or a drain closed a socket: the caller tears both down.
-			return total, err
-		}
-		if lr.N > 0 { // src reached EOF before the chunk was full
-			return total, dst.CloseWrite()
-		}
-	}
 }
 
 // idleTimer closes a connection when neither direction has moved a byte for
