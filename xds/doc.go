@@ -38,6 +38,41 @@
 // TranslateListener, TranslateCluster and TranslateLoadAssignment perform
 // steps 3 to 5 on one resource, as it arrives over xDS.
 //
+// # ADS client
+//
+// ADSClient speaks the state-of-the-world Aggregated Discovery Service
+// (StreamAggregatedResources) to a control plane and hands complete,
+// warmed configurations to an Applier (proxy/server's Apply behind it):
+//
+//   - It subscribes to every Listener and Cluster (wildcard) and to the
+//     ClusterLoadAssignment of each EDS cluster by name
+//     (eds_cluster_config.service_name, else the cluster name), updating
+//     that subscription whenever CDS changes the set.
+//   - Every resource of a response is decoded and translated with
+//     TranslateListener, TranslateCluster or TranslateLoadAssignment,
+//     under paths such as `listener "l1".filter_chains[0]`. Any error
+//     rejects the whole response: a NACK carries the last accepted
+//     version and an error_detail (google.rpc.Status, INVALID_ARGUMENT)
+//     listing every problem, and the accepted state stays. A version
+//     rejected again at once is NACKed after a backoff delay, so a
+//     control plane that resends it immediately is not spun against.
+//   - Listeners and clusters absent from a response are removed (state
+//     of the world); load assignments are merged by name and dropped when
+//     no EDS cluster needs them.
+//   - Warming: the accepted state is applied only when every cluster a
+//     listener's filters name (tcp_proxy cluster and weighted_clusters,
+//     redis_proxy route, read and mirror clusters) has arrived over CDS
+//     and every EDS cluster has its assignment (one with no endpoints
+//     counts). Until then responses are ACKed and ADSStatus.Warming says
+//     what is missing. A warm state is then checked with
+//     config.Snapshot.Validate (paths renamed to resources) and given to
+//     the Applier; either refusing NACKs the response that completed it.
+//   - The stream is reopened after failures with exponential backoff and
+//     jitter; the requests of a new stream carry the accepted versions.
+//     Run returns when its context is done, leaving no goroutines.
+//
+// Delta xDS (DeltaAggregatedResources) is not implemented yet.
+//
 // # typed_config and Any
 //
 // Extensions are identified by the type of their typed_config first and by
