@@ -31,6 +31,14 @@ type ADSConfig struct {
 	Backoff Backoff
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// OnResponse, when set, is called on Run's goroutine after each
+	// response is accepted (err nil) or rejected, with its type URL; for
+	// stats such as Envoy's listener_manager.lds.update_success. It must
+	// not block.
+	OnResponse func(typeURL string, err error)
+	// OnConnected, when set, is called on Run's goroutine when a stream
+	// receives its first response (true) and when it ends (false).
+	OnConnected func(connected bool)
 }
 
 // Backoff is exponential with jitter: the n-th consecutive failed attempt
@@ -113,6 +121,13 @@ func (c *ADSClient) setStatus(f func(s *ADSStatus)) {
 	f(&c.status)
 }
 
+func (c *ADSClient) setConnected(up bool) {
+	c.setStatus(func(s *ADSStatus) { s.Connected = up })
+	if c.cfg.OnConnected != nil {
+		c.cfg.OnConnected(up)
+	}
+}
+
 func (c *ADSClient) recordError(err error) {
 	c.setStatus(func(s *ADSStatus) {
 		s.LastError = err.Error()
@@ -139,7 +154,7 @@ func (c *ADSClient) Run(ctx context.Context) error {
 	attempt := 0
 	for {
 		got, err := c.stream(ctx, conn)
-		c.setStatus(func(s *ADSStatus) { s.Connected = false })
+		c.setConnected(false)
 		if ctx.Err() != nil {
 			return nil
 		}

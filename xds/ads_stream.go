@@ -60,7 +60,7 @@ func (c *ADSClient) stream(ctx context.Context, conn *grpc.ClientConn) (got bool
 		}
 		if !got {
 			got = true
-			c.setStatus(func(s *ADSStatus) { s.Connected = true })
+			c.setConnected(true)
 		}
 		if err := s.handle(res); err != nil {
 			return got, err
@@ -126,6 +126,9 @@ func (s *adsStream) handle(res *discoveryv3.DiscoveryResponse) error {
 	delete(s.rejected, typ)
 	c.state = next
 	c.setStatus(func(st *ADSStatus) { st.Versions = next.versions })
+	if c.cfg.OnResponse != nil {
+		c.cfg.OnResponse(typ, nil)
+	}
 	if err := s.send(typ, res.GetVersionInfo(), s.names(typ), nil); err != nil {
 		return err
 	}
@@ -140,6 +143,9 @@ func (s *adsStream) nack(res *discoveryv3.DiscoveryResponse, cause error) error 
 	c.log.Warn("ads response rejected", "type", typ, "version", res.GetVersionInfo(), "error", cause)
 	c.recordError(err)
 	c.setStatus(func(st *ADSStatus) { st.Rejected++ })
+	if c.cfg.OnResponse != nil {
+		c.cfg.OnResponse(typ, cause)
+	}
 	r := s.rejected[typ]
 	if r.version == res.GetVersionInfo() {
 		r.n++

@@ -92,6 +92,7 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, error) {
 		snap.Admin = t.admin("admin", a)
 	}
 	t.layeredRuntime("layered_runtime", b.GetLayeredRuntime())
+	snap.ADS = t.dynamicResources("dynamic_resources", b.GetDynamicResources())
 	for i, l := range b.GetStaticResources().GetListeners() {
 		out, err := TranslateListener(index("static_resources.listeners", i), l)
 		t.errs.addErr(err)

@@ -118,6 +118,11 @@
 // # What is supported
 //
 // Bootstrap: node.id, node.cluster, admin.address, admin.access_log,
+// dynamic_resources with exactly an ads_config (api_type GRPC or
+// AGGREGATED_GRPC, transport_api_version V3, one envoy_grpc service
+// naming a STATIC cluster with one endpoint; DELTA_GRPC is not supported
+// yet) and lds_config and cds_config set to ads with resource_api_version
+// V3 (translated into config.Snapshot.ADS),
 // admin.access_log_path (deprecated; "/dev/null" means none),
 // static_resources.listeners and .clusters, and layered_runtime limited to
 // admin layers and empty static layers.
@@ -173,7 +178,7 @@
 // everywhere, listener traffic_direction, health check name and
 // load_assignment.cluster_name. Everything else not listed above is
 // rejected when set, including node.metadata and node.locality (nothing
-// sends them yet), dynamic_resources (until the ADS client lands),
+// sends them yet), dynamic_resources other than ADS (see below),
 // stats_config, watchdogs, overload_manager, transport_socket (TLS) on
 // chains and clusters, listener and admin socket options, access log
 // filters and listener-level access_log.

@@ -25,7 +25,16 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	// Bootstrap.
 	"envoy.config.bootstrap.v3.Bootstrap": {
 		"node": use, "static_resources": use, "admin": use, "layered_runtime": use,
+		"dynamic_resources": use,
 	},
+	"envoy.config.bootstrap.v3.Bootstrap.DynamicResources": {
+		"ads_config": use, "lds_config": use, "cds_config": use,
+	},
+	"envoy.config.core.v3.ApiConfigSource": {
+		"api_type": use, "transport_api_version": use, "grpc_services": use,
+	},
+	"envoy.config.core.v3.GrpcService":                    {"envoy_grpc": use},
+	"envoy.config.core.v3.GrpcService.EnvoyGrpc":          {"cluster_name": use},
 	"envoy.config.bootstrap.v3.Bootstrap.StaticResources": {"listeners": use, "clusters": use},
 	"envoy.config.core.v3.Node":                           {"id": use, "cluster": use},
 	"envoy.config.bootstrap.v3.Admin": {

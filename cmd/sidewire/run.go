@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -113,30 +114,42 @@ func run(ctx context.Context, f runFlags) error {
 		srv.Close()
 		return err
 	}
+	var dyn *dynamicConfig
+	if snap.ADS != nil {
+		if dyn, err = startADS(srv, snap, store, log); err != nil {
+			srv.Close()
+			return err
+		}
+		dump.setADS(dyn)
+	}
 	log.Info("sidewire started", "version", version.String(), "config", describe(f.config),
 		"listeners", len(snap.Listeners), "clusters", len(snap.Clusters))
-	return serve(srv, f, log, dump, quit)
+	return serve(srv, f, log, dump, quit, dyn)
 }
 
 // serve handles signals until the process should exit.
-func serve(srv *server.Server, f runFlags, log *slog.Logger, dump *dumper, quit <-chan struct{}) error {
+// dyn, when not nil, is stopped before draining, so no update lands on a
+// draining server.
+func serve(srv *server.Server, f runFlags, log *slog.Logger, dump *dumper, quit <-chan struct{}, dyn *dynamicConfig) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
 	defer signal.Stop(sigs)
 	for {
 		select {
 		case <-quit:
+			dyn.Stop()
 			shutdown(srv, f.drainTime, sigs, log)
 			return nil
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGHUP:
-				reload(srv, f.config, log, dump)
+				reload(srv, f.config, log, dump, dyn)
 			case syscall.SIGUSR1:
 				if err := telemetry.ReopenAccessLogs(); err != nil {
 					log.Error("reopen access logs", "error", err)
 				}
 			default:
+				dyn.Stop()
 				shutdown(srv, f.drainTime, sigs, log)
 				return nil
 			}
@@ -163,13 +176,20 @@ func shutdown(srv *server.Server, d time.Duration, sigs <-chan os.Signal, log *s
 }
 
 // reload re-reads the bootstrap; a bad file leaves the running config.
-func reload(srv *server.Server, path string, log *slog.Logger, dump *dumper) {
+// With ADS, the new static resources are merged with the last update.
+func reload(srv *server.Server, path string, log *slog.Logger, dump *dumper, dyn *dynamicConfig) {
 	if path == "" {
 		log.Warn("SIGHUP ignored: running the embedded default, nothing to reload")
 		return
 	}
 	snap, raw, err := load(path)
-	if err == nil {
+	switch {
+	case err != nil:
+	case dyn != nil:
+		err = dyn.reload(snap)
+	case snap.ADS != nil:
+		err = errors.New("reload: dynamic_resources added; restart sidewire to start ADS")
+	default:
 		err = srv.Apply(context.Background(), snap)
 	}
 	if err != nil {

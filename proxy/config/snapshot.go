@@ -15,6 +15,46 @@ type Snapshot struct {
 	Admin     *Admin
 	Listeners []*Listener
 	Clusters  []*Cluster
+	// ADS is the aggregated discovery source of dynamic listeners and
+	// clusters (Envoy's dynamic_resources.ads_config); nil when the
+	// configuration is static only.
+	ADS *ADSSource
+}
+
+// ADSSource names the control plane serving the Aggregated Discovery
+// Service (state of the world, v3). Cluster is a STATIC cluster of the
+// snapshot with exactly one endpoint: the control plane's address.
+type ADSSource struct {
+	Cluster string
+}
+
+// adsClusterPath is where the ADS cluster is named in a bootstrap.
+const adsClusterPath = "dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name"
+
+// ADSTarget returns the address of the ADS control plane: the single
+// endpoint of the ADS cluster. It is valid on a validated snapshot whose
+// ADS is set.
+func (s *Snapshot) ADSTarget() (Address, error) {
+	if s.ADS == nil {
+		return Address{}, fmt.Errorf("find ads target: no ads source")
+	}
+	c := s.Cluster(s.ADS.Cluster)
+	if c == nil {
+		return Address{}, fieldErr(adsClusterPath, "cluster %q does not exist", s.ADS.Cluster)
+	}
+	if c.Type != Static {
+		return Address{}, fieldErr(adsClusterPath, "cluster %q must be STATIC, is %s", c.Name, c.Type)
+	}
+	var eps []Endpoint
+	if c.LoadAssignment != nil {
+		for _, l := range c.LoadAssignment.Localities {
+			eps = append(eps, l.Endpoints...)
+		}
+	}
+	if len(eps) != 1 {
+		return Address{}, fieldErr(adsClusterPath, "cluster %q must have exactly one endpoint, has %d", c.Name, len(eps))
+	}
+	return eps[0].Address, nil
 }
 
 // Node identifies this proxy to a control plane (Envoy's core.v3.Node).

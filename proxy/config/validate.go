@@ -52,6 +52,11 @@ func (s *Snapshot) Validate() error {
 		}
 		errs = append(errs, l.validate(p, clusters))
 	}
+	if s.ADS != nil {
+		if _, err := s.ADSTarget(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if s.Admin != nil && s.Admin.Address.Port != 0 && addrs[s.Admin.Address.String()] {
 		errs = append(errs, fieldErr("admin.address", "%s is also a listener address", s.Admin.Address))
 	}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/server"
+	"github.com/sidewire/sidewire/telemetry"
+	"github.com/sidewire/sidewire/xds"
+)
+
+// dynamicConfig runs the ADS client of a bootstrap with dynamic_resources
+// and applies what it receives merged with the static resources.
+//
+// Merging: the applied snapshot holds every static listener and cluster
+// plus the dynamic ones whose names no static resource uses. Static wins
+// a name clash (a warning is logged), as in Envoy, where a static
+// resource cannot be replaced over xDS. Any other conflict (two listeners
+// on one address) fails validation and the update is NACKed.
+//
+// Endpoint-only updates (Update.Changed == EndpointTypeURL) are applied
+// the same way, whole: the server keeps clusters and listeners whose
+// configuration did not change and updates the endpoints of the rest.
+type dynamicConfig struct {
+	srv    *server.Server
+	log    *slog.Logger
+	client *xds.ADSClient
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu     sync.Mutex
+	static *config.Snapshot
+	last   *xds.Update // nil until the first update is applied
+}
+
+var _ xds.Applier = (*dynamicConfig)(nil)
+
+// startADS starts the ADS client of snap, which must be validated and
+// have ADS set, after snap was applied. Stop ends it.
+func startADS(srv *server.Server, snap *config.Snapshot, store *telemetry.Store, log *slog.Logger) (*dynamicConfig, error) {
+	target, err := snap.ADSTarget()
+	if err != nil {
+		return nil, fmt.Errorf("start ads: %w", err)
+	}
+	d := &dynamicConfig{srv: srv, log: log, static: snap, done: make(chan struct{})}
+	st := newADSStats(store.Root())
+	d.client = xds.NewADSClient(xds.ADSConfig{
+		Target:      target.String(),
+		Node:        snap.Node,
+		Logger:      log,
+		OnResponse:  st.response,
+		OnConnected: st.connected,
+	}, d)
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	go func() {
+		defer close(d.done)
+		if err := d.client.Run(ctx); err != nil {
+			log.Error("ads client stopped", "error", err)
+		}
+	}()
+	log.Info("ads client started", "cluster", snap.ADS.Cluster, "target", target.String())
+	return d, nil
+}
+
+// Stop ends the ADS client and waits for it. It may be called on nil.
+func (d *dynamicConfig) Stop() {
+	if d == nil {
+		return
+	}
+	d.cancel()
+	<-d.done
+}
+
+// Status returns the ADS client's status.
+func (d *dynamicConfig) Status() xds.ADSStatus { return d.client.Status() }
+
+// ApplyXDS implements xds.Applier.
+func (d *dynamicConfig) ApplyXDS(u *xds.Update) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	snap := d.merge(d.static, u)
+	if err := d.srv.Apply(context.Background(), snap); err != nil {
+		return err
+	}
+	d.last = u
+	d.log.Info("applied ads update", "version", snap.Version, "changed", u.Changed,
+		"dynamic_listeners", len(u.Listeners), "dynamic_clusters", len(u.Clusters))
+	return nil
+}
+
+// reload replaces the static part with snap and re-applies it merged
+// with the last update. The ADS source itself cannot change on reload.
+func (d *dynamicConfig) reload(snap *config.Snapshot) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if snap.ADS == nil || *snap.ADS != *d.static.ADS {
+		return errors.New("reload: dynamic_resources changed; restart sidewire to change the ADS source")
+	}
+	oldT, _ := d.static.ADSTarget()
+	newT, _ := snap.ADSTarget()
+	if oldT != newT {
+		return errors.New("reload: the ADS cluster's endpoint changed; restart sidewire to change it")
+	}
+	merged := d.merge(snap, d.last)
+	if err := d.srv.Apply(context.Background(), merged); err != nil {
+		return err
+	}
+	d.static = snap
+	return nil
+}
+
+// merge returns static plus u's resources (see dynamicConfig). u may be
+// nil.
+func (d *dynamicConfig) merge(static *config.Snapshot, u *xds.Update) *config.Snapshot {
+	if u == nil {
+		return static
+	}
+	dyn := u.Snapshot(static.Node)
+	out := *static
+	out.Version = static.Version + "+" + dyn.Version
+	out.Listeners = slices.Clone(static.Listeners)
+	for _, l := range dyn.Listeners {
+		if static.Listener(l.Name) != nil {
+			d.log.Warn("ads listener ignored: a static listener has its name", "listener", l.Name)
+			continue
+		}
+		out.Listeners = append(out.Listeners, l)
+	}
+	out.Clusters = slices.Clone(static.Clusters)
+	for _, c := range dyn.Clusters {
+		if static.Cluster(c.Name) != nil {
+			d.log.Warn("ads cluster ignored: a static cluster has its name", "cluster", c.Name)
+			continue
+		}
+		out.Clusters = append(out.Clusters, c)
+	}
+	return &out
+}
+
+// dynamicNames returns the names of the applied dynamic listeners and
+// clusters.
+func (d *dynamicConfig) dynamicNames() (listeners, clusters []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.last == nil {
+		return nil, nil
+	}
+	for _, l := range d.last.Listeners {
+		listeners = append(listeners, l.Name)
+	}
+	for _, c := range d.last.Clusters {
+		clusters = append(clusters, c.Name)
+	}
+	return listeners, clusters
+}
+
+// adsStats are Envoy's xDS stats: control_plane.connected_state and the
+// update_success / update_rejected counters of LDS, CDS and EDS.
+type adsStats struct {
+	connectedState *telemetry.Gauge
+	success        map[string]*telemetry.Counter
+	rejected       map[string]*telemetry.Counter
+}
+
+func newADSStats(root *telemetry.Scope) *adsStats {
+	s := &adsStats{
+		connectedState: root.Sub("control_plane").Gauge("connected_state"),
+		success:        map[string]*telemetry.Counter{},
+		rejected:       map[string]*telemetry.Counter{},
+	}
+	for typ, sc := range map[string]*telemetry.Scope{
+		xds.ListenerTypeURL: root.Sub("listener_manager").Sub("lds"),
+		xds.ClusterTypeURL:  root.Sub("cluster_manager").Sub("cds"),
+		xds.EndpointTypeURL: root.Sub("cluster_manager").Sub("eds"),
+	} {
+		s.success[typ] = sc.Counter("update_success")
+		s.rejected[typ] = sc.Counter("update_rejected")
+	}
+	s.connectedState.Set(0)
+	return s
+}
+
+func (s *adsStats) response(typ string, err error) {
+	m := s.success
+	if err != nil {
+		m = s.rejected
+	}
+	if c := m[typ]; c != nil {
+		c.Inc()
+	}
+}
+
+func (s *adsStats) connected(up bool) {
+	if up {
+		s.connectedState.Set(1)
+		return
+	}
+	s.connectedState.Set(0)
+}
+
+// adsDump is the dynamic section of /config_dump.
+type adsDump struct {
+	Cluster     string            `json:"ads_cluster"`
+	Connected   bool              `json:"connected"`
+	Versions    map[string]string `json:"version_info"`
+	LastUpdated *time.Time        `json:"last_updated,omitempty"`
+	Warming     string            `json:"warming,omitempty"`
+	LastError   string            `json:"last_error,omitempty"`
+	Updates     uint64            `json:"updates_applied"`
+	Rejected    uint64            `json:"updates_rejected"`
+	Listeners   []string          `json:"dynamic_listeners"`
+	Clusters    []string          `json:"dynamic_clusters"`
+}
+
+func (d *dynamicConfig) dump() adsDump {
+	st := d.Status()
+	ls, cs := d.dynamicNames()
+	d.mu.Lock()
+	cluster := d.static.ADS.Cluster
+	d.mu.Unlock()
+	out := adsDump{
+		Cluster: cluster, Connected: st.Connected, Versions: map[string]string{},
+		Warming: st.Warming, LastError: st.LastError, Updates: st.Updates, Rejected: st.Rejected,
+		Listeners: ls, Clusters: cs,
+	}
+	for typ, v := range st.Versions {
+		out.Versions[typ] = v
+	}
+	if !st.LastUpdated.IsZero() {
+		t := st.LastUpdated.UTC()
+		out.LastUpdated = &t
+	}
+	return out
+}
