@@ -19,6 +19,7 @@ import (
 type Store struct {
 	reg  *prometheus.Registry
 	root *Scope
+	fams families // labelled sidewire_* families by name
 
 	mu         sync.Mutex // guards the maps below
 	counters   map[string]*Counter

@@ -9,6 +9,16 @@ import (
 
 // roundTrip sends req and waits for its responses.
 func (c *conn) roundTrip(ctx context.Context, req *codecs.Frame, dst []Response) ([]Response, error) {
+	cl, err := c.queue(ctx, req)
+	if err != nil {
+		return dst, err
+	}
+	return c.collect(ctx, cl, dst)
+}
+
+// queue sends req and returns its call, nil when req expects no
+// response.
+func (c *conn) queue(ctx context.Context, req *codecs.Frame) (*call, error) {
 	want := c.cc.Responses(req)
 	if c.mux && want > 1 {
 		want = 1
@@ -17,10 +27,18 @@ func (c *conn) roundTrip(ctx context.Context, req *codecs.Frame, dst []Response)
 	cl.want, cl.reqID = want, req.ID
 	if err := c.send(ctx, req, cl); err != nil {
 		putCall(cl)
-		return dst, err
+		return nil, err
 	}
 	if want == 0 {
 		putCall(cl)
+		return nil, nil
+	}
+	return cl, nil
+}
+
+// collect waits for a queued call's responses and appends them to dst.
+func (c *conn) collect(ctx context.Context, cl *call, dst []Response) ([]Response, error) {
+	if cl == nil {
 		return dst, nil
 	}
 	if err := c.wait(ctx, cl); err != nil {

@@ -1,7 +1,80 @@
 // Package redisproxy is the runtime of Envoy's
-// envoy.filters.network.redis_proxy: it routes Redis commands by key
-// prefix to clusters, shards keys across a cluster's hosts with its
-// consistent-hash policy (honouring {hash tags}), or follows a Redis
-// Cluster's slot map, and answers the connection-level commands (PING,
-// HELLO, AUTH, SELECT 0, CLIENT SETINFO) locally.
+// envoy.filters.network.redis_proxy: it speaks RESP2 and RESP3 to
+// clients, routes each command by its key prefix to a cluster, shards
+// keys across a cluster's hosts with its consistent-hash policy
+// (RING_HASH, MAGLEV; honouring {hash tags} when enabled), and answers
+// the connection commands itself.
+//
+// # Connections
+//
+// A Filter serves each downstream connection with a session.Session whose
+// server codec is the connection's state (connState): decoding runs on
+// the session's read goroutine in request order, so AUTH, HELLO, CLIENT
+// SETNAME and QUIT take effect exactly where the client put them, and
+// each request carries the state it was decoded under (its admission,
+// packed into Frame.ID, which Redis frames do not use). Handlers run
+// concurrently, one goroutine per request, but take turns by decode
+// sequence to queue their upstream commands (see turns): a client's
+// pipelined commands reach each upstream in the order it sent them, and
+// their replies are awaited in parallel.
+//
+// HELLO is answered locally (server, version, proto, id, mode standalone,
+// role master, modules) as a RESP2 array or RESP3 map. A listener whose
+// protocol_version is RESP2 (the default) lets each client negotiate:
+// after HELLO 3 the connection's commands go to RESP3 upstream pools, so
+// replies have the shape the client asked for (go-redis v9 connects with
+// HELLO 3 and CLIENT SETINFO). This goes beyond Envoy, which answers
+// HELLO 3 with -NOPROTO on RESP2 listeners, and needs Redis 6 or later
+// upstream for clients that ask for RESP3. A RESP3 listener speaks
+// nothing else: data commands before HELLO 3, and HELLO 2, get -NOPROTO.
+//
+// # Routing
+//
+// Keyed commands go to the host their first key maps to; every other key
+// must map to the same host (else -CROSSSLOT), checked by the command
+// table's key positions (for commands whose keys move with their
+// arguments, the first four keys). remove_prefix and key_formatter
+// rewrite the keys, and the command is re-encoded; otherwise it is
+// forwarded as the exact bytes it arrived as. read_command_policy sends
+// read-only commands to the read cluster; request_mirror_policy copies
+// keyed commands to mirror clusters, fire and forget. EVAL and friends
+// route by their first key, or with no key to a random host of the
+// catch-all route's cluster (else the first route's).
+//
+// MGET, MSET, DEL, UNLINK, EXISTS and TOUCH are split per upstream host
+// and merged as Envoy merges them (fanout.go). Pub/sub, blocking
+// commands, transactions, keyless commands (SCAN, KEYS, FLUSHALL, INFO,
+// CONFIG, CLUSTER, ...), MONITOR and CLIENT REPLY are refused with
+// "unsupported command"; unknown commands get Redis's own error.
+// Upstream failures (dead host, op_timeout, overflow) answer only the
+// request concerned with "-ERR upstream failure: ..."; the connection
+// keeps serving.
+//
+// # Upstreams
+//
+// All connections of a Filter share one pipelined pool per (host, RESP
+// version), created on first use: many clients share one upstream
+// connection per host. Dials go through the cluster (circuit breaker,
+// connect timeout, stats, outlier detection), then AUTH with the
+// cluster's RedisProtocolOptions and, for RESP3 pools, HELLO 3. Pools of
+// hosts that left their cluster are closed by a periodic sweep.
+//
+// # Not implemented yet
+//
+// Redis Cluster (envoy.clusters.redis, MOVED/ASK redirection, read
+// policies), pub/sub, blocking commands, transactions and SCAN; the
+// per-cluster command stats of enable_command_stats. The filter logs a
+// warning when a config sets enable_redirection or enable_command_stats
+// (envoy.clusters.redis clusters are refused by the cluster manager).
+// Upstream writes are coalesced as
+// they come rather than after max_buffer_size_before_flush or
+// buffer_flush_timeout.
+//
+// # Telemetry
+//
+// Envoy's redis.<stat_prefix>.* stats (the stat prefix tagged
+// envoy_redis_prefix, the command envoy_redis_command), and the
+// sidewire_redis_commands_total{command,route,status} counter and
+// sidewire_redis_command_duration_seconds{command,route} histogram, with
+// bounded labels.
 package redisproxy

@@ -6,6 +6,7 @@ import (
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/proxy/filter/connlimit"
 	"github.com/sidewire/sidewire/proxy/listener"
+	"github.com/sidewire/sidewire/proxy/redisproxy"
 	"github.com/sidewire/sidewire/proxy/tcpproxy"
 )
 
@@ -37,6 +38,10 @@ func (s *Server) buildFilter(b *built, f config.NetworkFilter) error {
 		}
 		b.handler = tp
 		b.closers = append(b.closers, tp.Close)
+	case *config.RedisProxy:
+		rp := redisproxy.New(f, redisproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log})
+		b.handler = rp
+		b.closers = append(b.closers, rp.Close)
 	case *config.ConnectionLimit:
 		b.handler = connlimit.New(f, s.stats.Root()).Middleware(b.handler)
 	default:

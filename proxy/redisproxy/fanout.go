@@ -1,0 +1,231 @@
+package redisproxy
+
+import (
+	"context"
+	"sync"
+
+	"github.com/sidewire/sidewire/codecs"
+	"github.com/sidewire/sidewire/codecs/redis"
+	"github.com/sidewire/sidewire/proxy/pool"
+)
+
+// A fan-out command (MGET, MSET, DEL, UNLINK, EXISTS, TOUCH) is split by
+// key into one sub-command per upstream host, the sub-commands run
+// concurrently (all queued during the request's turn, then awaited), and
+// their replies are merged the way Envoy merges them:
+//
+//   - MGET: an array in key order; the keys of a shard that failed (or of
+//     a key without upstream) get an error element each.
+//   - MSET: +OK when every shard said OK, else the first shard error.
+//   - DEL, UNLINK, EXISTS, TOUCH: the sum of the shards' integers, or the
+//     first shard error.
+//
+// MSET and the summing commands check that every key has an upstream
+// before sending anything. When every key reaches one host and no route
+// rewrites keys, the command is forwarded as it arrived.
+
+// shard is the part of a fan-out command bound for one upstream.
+type shard struct {
+	up    *upstream
+	keys  []int // key ordinals, ascending
+	req   []byte
+	pd    pool.Pending
+	resps []pool.Response
+	err   error
+}
+
+// fanout is one fan-out command in progress.
+type fanout struct {
+	kind    fanKind
+	keys    [][]byte // keys (and values, for MSET) alias the request
+	vals    [][]byte
+	routes  []*route
+	failed  []error // per key: why it has no upstream
+	shards  []shard
+	elems   [][]byte
+	scratch []byte
+}
+
+var fanoutPool = sync.Pool{New: func() any { return new(fanout) }}
+
+func (fo *fanout) release() {
+	for i := range fo.shards {
+		pool.ReleaseAll(fo.shards[i].resps)
+		clear(fo.shards[i].resps)
+		fo.shards[i].resps = fo.shards[i].resps[:0]
+		fo.shards[i].keys = fo.shards[i].keys[:0]
+		fo.shards[i].up, fo.shards[i].err, fo.shards[i].pd = nil, nil, pool.Pending{}
+	}
+	clear(fo.keys)
+	clear(fo.vals)
+	clear(fo.routes)
+	clear(fo.failed)
+	clear(fo.elems)
+	fo.keys, fo.vals, fo.routes, fo.failed, fo.elems = fo.keys[:0], fo.vals[:0], fo.routes[:0], fo.failed[:0], fo.elems[:0]
+	fo.shards = fo.shards[:0]
+	if cap(fo.scratch) > maxKeptScratch {
+		fo.scratch = nil
+	}
+	fanoutPool.Put(fo)
+}
+
+func (q *exchange) fanout() (codecs.Status, *route) {
+	fo := fanoutPool.Get().(*fanout)
+	defer fo.release()
+	fo.kind = q.info.fan
+	if !fo.collect(&q.args) {
+		q.f.stats.invalidRequest.Inc()
+		return q.fail(codecs.StatusBadRequest, arityError(q.info.name)), nil
+	}
+	rt0, err := q.assign(fo)
+	if err != nil {
+		return q.failErr(err), rt0
+	}
+	if len(fo.shards) == 1 && !fo.anyFailed() && !anyRewrites(fo.routes) {
+		return q.forward(fo.shards[0].up, &q.st.Request, nil, nil), rt0
+	}
+	name := q.args.At(0)
+	// Queue every shard's sub-command during the turn, then collect the
+	// replies: the shards work concurrently.
+	for i := range fo.shards {
+		s := &fo.shards[i]
+		fo.encode(s, name)
+		s.send(q.ctx, name)
+	}
+	q.pass()
+	for i := range fo.shards {
+		fo.shards[i].wait(q.ctx)
+	}
+	return fo.merge(q.st), rt0
+}
+
+// collect gathers the keys (and MSET's values); it fails on a wrong
+// argument count.
+func (fo *fanout) collect(args *redis.Args) bool {
+	args.Reset()
+	args.Skip(1)
+	i := 0
+	for arg, ok := args.Next(); ok; arg, ok = args.Next() {
+		if fo.kind == fanMSet && i%2 == 1 {
+			fo.vals = append(fo.vals, arg)
+		} else {
+			fo.keys = append(fo.keys, arg)
+		}
+		i++
+	}
+	return len(fo.keys) > 0 && (fo.kind != fanMSet || len(fo.vals) == len(fo.keys))
+}
+
+// assign resolves every key and groups the keys by upstream. It returns
+// the first key's route, and an error when a key has no upstream and the
+// command cannot answer per key (everything but MGET).
+func (q *exchange) assign(fo *fanout) (*route, error) {
+	var rt0 *route
+	for i, key := range fo.keys {
+		rt := q.f.routes.lookup(key)
+		if i == 0 {
+			rt0 = rt
+		}
+		fo.routes = append(fo.routes, rt)
+		up, err := q.upstreamFor(rt, key)
+		if err != nil && fo.kind != fanMGet {
+			return rt0, err
+		}
+		fo.failed = append(fo.failed, err)
+		if err == nil {
+			fo.add(up, i)
+		}
+	}
+	return rt0, nil
+}
+
+func (q *exchange) upstreamFor(rt *route, key []byte) (*upstream, error) {
+	if rt == nil {
+		return nil, errNoRoute
+	}
+	t, err := q.f.target(rt, q.info.cmd, key)
+	if err != nil {
+		return nil, err
+	}
+	return q.f.ups.get(t.cl, t.host, q.a.proto)
+}
+
+// add puts key i in the shard of up.
+func (fo *fanout) add(up *upstream, i int) {
+	for j := range fo.shards {
+		if fo.shards[j].up == up {
+			fo.shards[j].keys = append(fo.shards[j].keys, i)
+			return
+		}
+	}
+	if len(fo.shards) < cap(fo.shards) {
+		fo.shards = fo.shards[:len(fo.shards)+1]
+	} else {
+		fo.shards = append(fo.shards, shard{})
+	}
+	s := &fo.shards[len(fo.shards)-1]
+	s.up = up
+	s.keys = append(s.keys[:0], i)
+}
+
+func (fo *fanout) anyFailed() bool {
+	for _, err := range fo.failed {
+		if err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func anyRewrites(routes []*route) bool {
+	for _, rt := range routes {
+		if rt != nil && rt.rewrites() {
+			return true
+		}
+	}
+	return false
+}
+
+// encode writes the shard's sub-command: the command name, then its keys
+// as their routes forward them (with their values for MSET).
+func (fo *fanout) encode(s *shard, name []byte) {
+	n := 1 + len(s.keys)
+	if fo.kind == fanMSet {
+		n += len(s.keys)
+	}
+	s.req = redis.AppendArray(s.req[:0], n)
+	s.req = redis.AppendBulk(s.req, name)
+	for _, k := range s.keys {
+		key := fo.keys[k]
+		if rt := fo.routes[k]; rt.rewrites() {
+			fo.scratch = rt.appendKey(fo.scratch[:0], key)
+			key = fo.scratch
+		}
+		s.req = redis.AppendBulk(s.req, key)
+		if fo.kind == fanMSet {
+			s.req = redis.AppendBulk(s.req, fo.vals[k])
+		}
+	}
+}
+
+// send queues the shard's sub-command.
+func (s *shard) send(ctx context.Context, name []byte) {
+	f := codecs.Frame{Raw: s.req, Kind: codecs.KindRequest}
+	f.Attrs.Protocol = redis.Name
+	f.Attrs.Method = name
+	s.up.host.RequestStarted()
+	s.pd, s.err = s.up.p.Send(ctx, &f)
+}
+
+// wait collects the shard's reply.
+func (s *shard) wait(ctx context.Context) {
+	if s.err == nil {
+		s.resps, s.err = s.pd.Wait(ctx, s.resps[:0])
+	}
+	s.up.host.RequestFinished()
+	if s.err != nil {
+		s.up.host.ReportFailure(true)
+	} else {
+		s.up.host.ReportSuccess()
+	}
+}

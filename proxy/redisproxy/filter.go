@@ -1,0 +1,137 @@
+package redisproxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/sidewire/sidewire/codecs"
+	"github.com/sidewire/sidewire/codecs/redis"
+	"github.com/sidewire/sidewire/proxy/cluster"
+	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/filter"
+	"github.com/sidewire/sidewire/proxy/listener"
+	"github.com/sidewire/sidewire/proxy/session"
+	"github.com/sidewire/sidewire/telemetry"
+)
+
+// Deps are the filter's runtime dependencies.
+type Deps struct {
+	Clusters *cluster.Manager
+	// Stats is the root stats scope; its store also holds the
+	// sidewire_redis_* Prometheus families.
+	Stats  *telemetry.Scope
+	Logger *slog.Logger
+}
+
+// Filter is one configured redis_proxy. It is safe for concurrent use by
+// every connection of its filter chain; they share its upstream pools.
+type Filter struct {
+	cfg     *config.RedisProxy
+	deps    Deps
+	codec   *redis.Codec
+	limits  codecs.Limits
+	cmds    *commandTable
+	auth    downstreamAuth
+	routes  *routeTable
+	ups     *upstreams
+	stats   *stats
+	metrics *metrics
+	faults  *faults
+	// connectRate applies settings.connection_rate_limit.
+	connectRate connectLimits
+	// middleware wraps the router on every connection (the future home
+	// of faults and command policies); nil entries are skipped.
+	middleware []filter.Middleware
+}
+
+var _ listener.ConnHandler = (*Filter)(nil)
+
+// New builds a redis_proxy from its validated config. Its upstream pools
+// are created on first use; Close releases them.
+func New(cfg *config.RedisProxy, deps Deps) *Filter {
+	return newFilter(cfg, deps, sweepInterval)
+}
+
+func newFilter(cfg *config.RedisProxy, deps Deps, sweep time.Duration) *Filter {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Stats == nil {
+		deps.Stats = telemetry.NewStore().Root()
+	}
+	f := &Filter{
+		cfg:    cfg,
+		deps:   deps,
+		codec:  redis.New(redis.Limits{}),
+		cmds:   newCommandTable(cfg.CustomCommands),
+		auth:   downstreamAuth{passwords: cfg.DownstreamAuthPasswords, username: cfg.DownstreamAuthUsername},
+		routes: newRouteTable(&cfg.Routes),
+	}
+	f.limits = codecs.Limits{}.WithDefaults()
+	f.faults = newFaults(cfg.Faults)
+	f.connectRate.rate = float64(cfg.Settings.ConnectionRateLimit)
+	f.warnUnimplemented()
+	f.stats = newStats(deps.Stats, cfg.StatPrefix, len(f.cmds.infos), cfg.LatencyInMicros)
+	f.metrics = newMetrics(deps.Stats.Store(), len(f.cmds.infos), len(f.routes.all))
+	f.ups = newUpstreams(deps.Clusters, f.newPool, sweep)
+	return f
+}
+
+// warnUnimplemented logs the settings this runtime accepts but does not
+// act on yet, so none is ignored silently.
+func (f *Filter) warnUnimplemented() {
+	s := &f.cfg.Settings
+	if s.EnableRedirection {
+		f.deps.Logger.Warn("redis_proxy: settings.enable_redirection is not implemented: MOVED and ASK replies reach the client as they are",
+			"stat_prefix", f.cfg.StatPrefix)
+	}
+	if s.EnableCommandStats {
+		f.deps.Logger.Warn("redis_proxy: settings.enable_command_stats is not implemented: per-command stats are per stat_prefix only",
+			"stat_prefix", f.cfg.StatPrefix)
+	}
+}
+
+// Close releases the upstream pools. The server calls it once every
+// connection served with this filter has ended.
+func (f *Filter) Close() { f.ups.close() }
+
+// ServeConn implements listener.ConnHandler: it serves the connection as
+// a Redis session until the client leaves, the connection fails, or the
+// listener drains (then in-flight commands are answered first).
+func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
+	f.stats.cxTotal.Inc()
+	f.stats.cxActive.Inc()
+	defer f.stats.cxActive.Dec()
+	conn := &countingConn{TCPConn: c.TCP, rx: f.stats.cxRxBytes, tx: f.stats.cxTxBytes}
+	st := newConnState(f, c.ID, f.limits)
+	cfg := session.Config{
+		Codec:   connCodec{Codec: f.codec, st: st},
+		Limits:  f.limits,
+		Handler: filter.Chain(&router{f: f, st: st}, f.middleware...),
+	}
+	if c.Listener != nil && c.Listener.PerConnectionBufferLimit > 0 {
+		cfg.BufferLimit = int(c.Listener.PerConnectionBufferLimit)
+	}
+	s := session.New(conn, cfg)
+	stop := make(chan struct{})
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		select {
+		case <-c.Draining():
+			f.stats.cxDrainClose.Inc()
+			_ = s.Drain(ctx)
+		case <-stop:
+		}
+	}()
+	err := s.Serve(ctx)
+	close(stop)
+	<-drained
+	var pe *codecs.ProtocolError
+	if errors.As(err, &pe) {
+		f.stats.cxProtocolError.Inc()
+		f.deps.Logger.Debug("redis protocol error", "connection", c.ID, "error", err)
+	}
+}
