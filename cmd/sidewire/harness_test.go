@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -188,29 +187,16 @@ func (p *proc) stat(name string) int64 {
 	return 0
 }
 
-// listener returns the bound address of the named listener.
+// listener returns the bound address of the named listener and fails the
+// test when there is none.
 func (p *proc) listener(name string) string {
 	p.t.Helper()
-	code, body := p.get("/listeners?format=json")
-	if code != 200 {
-		p.t.Fatalf("/listeners: %d %s", code, body)
+	addr := p.listenerAddr(name)
+	if addr == "" {
+		_, body := p.get("/listeners")
+		p.t.Fatalf("listener %q not in /listeners:\n%s", name, body)
 	}
-	var out struct {
-		Statuses []struct {
-			Name    string `json:"name"`
-			Address string `json:"local_address"`
-		} `json:"listener_statuses"`
-	}
-	if err := json.Unmarshal([]byte(body), &out); err != nil {
-		p.t.Fatalf("decode /listeners: %v: %s", err, body)
-	}
-	for _, l := range out.Statuses {
-		if l.Name == name {
-			return l.Address
-		}
-	}
-	p.t.Fatalf("listener %q not in %s", name, body)
-	return ""
+	return addr
 }
 
 func (p *proc) signal(sig syscall.Signal) {
