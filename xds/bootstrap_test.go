@@ -102,10 +102,11 @@ func TestDefaultBootstrap(t *testing.T) {
 		if got := l.Address.String(); got != w.listen {
 			t.Errorf("listener %s on %s, want %s", w.name, got, w.listen)
 		}
-		// The redis listener runs a redis_proxy (TestDefaultRedisBootstrap).
+		// The redis and dubbo listeners run their protocol proxies
+		// (TestDefaultRedisBootstrap, TestDefaultDubboBootstrap).
 		if tp, ok := l.FilterChains[0].Filters[0].(*config.TCPProxy); ok && (tp.Cluster != w.name || tp.StatPrefix != w.name) {
 			t.Errorf("listener %s: tcp_proxy cluster %q stat_prefix %q, want %q", w.name, tp.Cluster, tp.StatPrefix, w.name)
-		} else if !ok && w.name != "redis" {
+		} else if !ok && w.name != "redis" && w.name != "dubbo" {
 			t.Errorf("listener %s runs %T, want a tcp_proxy", w.name, l.FilterChains[0].Filters[0])
 		}
 		c := snap.Cluster(w.name)

@@ -32,7 +32,7 @@ func TestDefaultRedisBootstrap(t *testing.T) {
 	if len(rp.Routes.Routes) != 0 || rp.Routes.CatchAll == nil || rp.Routes.CatchAll.Cluster != "redis" {
 		t.Errorf("routes = %+v, want only a catch-all route to cluster redis", rp.Routes)
 	}
-	for _, name := range []string{"mysql", "kafka", "dubbo"} {
+	for _, name := range []string{"mysql", "kafka"} {
 		l := snap.Listener(name)
 		if l == nil || len(l.FilterChains) != 1 {
 			t.Fatalf("listener %s missing", name)

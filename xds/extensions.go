@@ -6,6 +6,7 @@ import (
 	redisclusterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/clusters/redis/v3"
 	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	connlimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/connection_limit/v3"
+	dubbov3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/dubbo_proxy/v3"
 	redisproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/proto"
@@ -56,6 +57,7 @@ var (
 		newExtension(config.TCPProxyFilter, &tcpproxyv3.TcpProxy{}),
 		newExtension(config.ConnectionLimitFilter, &connlimitv3.ConnectionLimit{}),
 		newExtension(config.RedisProxyFilter, &redisproxyv3.RedisProxy{}),
+		newExtension(config.DubboProxyFilter, &dubbov3.DubboProxy{}),
 		sidewireExtension(config.RedisCommandPolicyFilter, config.RedisCommandPolicyType),
 	}
 	listenerFilters = []extension{
@@ -74,7 +76,7 @@ var (
 
 // extensionLists returns every list of supported extensions.
 func extensionLists() [][]extension {
-	return [][]extension{networkFilters, listenerFilters, accessLoggers, clusterTypes}
+	return [][]extension{networkFilters, listenerFilters, accessLoggers, clusterTypes, dubboFilterExts}
 }
 
 // anyType returns the message type of a supported extension config named

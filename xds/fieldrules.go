@@ -114,6 +114,37 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	"envoy.extensions.filters.network.redis_proxy.v3.RedisProxy.RedisFault": {
 		"fault_type": use, "fault_enabled": use, "delay": use, "commands": use,
 	},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy": {
+		"stat_prefix": use, "protocol_type": use, "serialization_type": use, "route_config": use,
+		"multiple_route_config": use, "dubbo_filters": use,
+	},
+	// The config Any is checked by dubboFilterConfig.
+	"envoy.extensions.filters.network.dubbo_proxy.v3.DubboFilter":                {"name": use, "config": use},
+	"envoy.extensions.filters.network.dubbo_proxy.router.v3.Router":              {},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.MultipleRouteConfiguration": {"name": use, "route_config": use},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.RouteConfiguration": {
+		"name": use, "interface": use, "group": use, "version": use, "routes": use,
+	},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.Route":       {"match": use, "route": use},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.RouteMatch":  {"method": use, "headers": use},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.MethodMatch": {"name": use, "params_match": use},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.MethodMatch.ParameterMatchSpecifier": {
+		"exact_match": use, "range_match": use,
+	},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.RouteAction": {
+		"cluster": use, "weighted_clusters": use, "metadata_match": use,
+	},
+	"envoy.config.route.v3.WeightedCluster":               {"clusters": use},
+	"envoy.config.route.v3.WeightedCluster.ClusterWeight": {"name": use, "weight": use},
+	"envoy.config.route.v3.HeaderMatcher": {
+		"name": use, "exact_match": use, "safe_regex_match": use, "range_match": use, "present_match": use,
+		"prefix_match": use, "suffix_match": use, "contains_match": use, "string_match": use, "invert_match": use,
+	},
+	"envoy.type.matcher.v3.StringMatcher": {
+		"exact": use, "prefix": use, "suffix": use, "safe_regex": use, "contains": use, "ignore_case": use,
+	},
+	"envoy.type.matcher.v3.RegexMatcher":            {"regex": use},
+	"envoy.type.v3.Int64Range":                      {"start": use, "end": use},
 	"envoy.config.core.v3.RuntimeFractionalPercent": {"default_value": use, "runtime_key": inert},
 	"envoy.type.v3.FractionalPercent":               {"numerator": use, "denominator": use},
 

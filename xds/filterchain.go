@@ -6,6 +6,7 @@ import (
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	connlimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/connection_limit/v3"
+	dubbov3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/dubbo_proxy/v3"
 	redisproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -32,6 +33,8 @@ func (t *translator) filterChain(path string, fc *listenerv3.FilterChain) *confi
 			out.Filters = append(out.Filters, t.connectionLimit(cp, msg.(*connlimitv3.ConnectionLimit)))
 		case config.RedisProxyFilter:
 			out.Filters = append(out.Filters, t.redisProxy(cp, msg.(*redisproxyv3.RedisProxy)))
+		case config.DubboProxyFilter:
+			out.Filters = append(out.Filters, t.dubboProxy(cp, msg.(*dubbov3.DubboProxy)))
 		case config.RedisCommandPolicyFilter:
 			out.Filters = append(out.Filters, t.redisCommandPolicy(field(cp, "value"), msg.(*structpb.Struct)))
 		}

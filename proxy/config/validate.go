@@ -118,6 +118,8 @@ func (fc *FilterChain) validate(p string, clusters map[string]*Cluster) error {
 			errs = append(errs, f.validate(fp+".typed_config", clusters))
 		case *RedisProxy:
 			errs = append(errs, f.validate(fp+".typed_config", clusters))
+		case *DubboProxy:
+			errs = append(errs, f.validate(fp+".typed_config", clusters))
 		case *RedisCommandPolicy:
 			errs = append(errs, f.validate(fp, fc.Filters[:i], fc.Filters[i+1:]))
 		}

@@ -30,6 +30,12 @@ type call struct {
 	heartbeat  bool   // internal heartbeat, nobody waits
 	slot       bool   // holds a MaxPending slot
 	timer      *time.Timer
+	// cb receives the outcome of an asynchronous call (SendAsync); nil
+	// for calls someone waits on.
+	cb Completion
+	// deadline is when an asynchronous call times out (unix nanos); 0
+	// when it does not.
+	deadline int64
 }
 
 var calls = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -48,6 +54,7 @@ func putCall(cl *call) {
 	cl.want, cl.got, cl.err = 0, 0, nil
 	cl.start, cl.end, cl.reqID, cl.id = 0, 0, 0, 0
 	cl.heartbeat, cl.slot = false, false
+	cl.cb, cl.deadline = nil, 0
 	calls.Put(cl)
 }
 

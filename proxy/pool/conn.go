@@ -22,9 +22,16 @@ type conn struct {
 	mu     sync.Mutex
 	match  matcher
 	wbuf   []byte // requests not yet handed to the writer
+	spare  []byte // the buffer last written, to queue into next
 	queued int64  // bytes ever appended to wbuf
-	closed bool
-	cause  error // why the connection closed
+	// writing marks a write in progress (see conn_flush.go); deferred
+	// marks the connection deferred to a Batch that has not run yet.
+	writing, deferred bool
+	closed            bool
+	cause             error // why the connection closed
+	// toTimer watches the deadlines of asynchronous calls while toArmed.
+	toTimer *time.Timer
+	toArmed bool
 
 	written  atomic.Int64 // bytes the writer has written
 	lastRead atomic.Int64 // unix nanos of the last read, for heartbeats

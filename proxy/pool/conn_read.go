@@ -9,11 +9,15 @@ import (
 	"github.com/sidewire/sidewire/internal/readbuf"
 )
 
-// readLoop decodes frames from the connection and dispatches them.
+// readLoop decodes frames from the connection and dispatches them. The
+// downstream writes the responses cause are batched: they are flushed
+// once every buffered response has been dispatched.
 func (c *conn) readLoop() {
 	defer c.exit()
 	rd := c.newReader()
 	defer rd.Close()
+	var batch Batch
+	defer batch.Run()
 	hb := c.opt.HeartbeatInterval > 0
 	for {
 		b := rd.Bytes()
@@ -22,7 +26,7 @@ func (c *conn) readLoop() {
 			f, n, err := c.cc.Decode(b)
 			switch {
 			case err == nil && n > 0 && n <= len(b):
-				if err := c.dispatch(&f, rd.Take(n)); err != nil {
+				if err := c.dispatch(&batch, &f, rd.Take(n)); err != nil {
 					c.fail("receive response", err)
 					return
 				}
@@ -36,6 +40,7 @@ func (c *conn) readLoop() {
 			}
 			hint = n
 		}
+		batch.Run()
 		if err := rd.Fill(hint); err != nil {
 			if errors.Is(err, readbuf.ErrTooLarge) {
 				err = codecs.ProtocolErrorf(c.proto, -1, "buffered %d bytes: %w", len(rd.Bytes()), codecs.ErrFrameTooLarge)
@@ -51,7 +56,7 @@ func (c *conn) readLoop() {
 
 // dispatch routes one decoded frame; buf holds its bytes. It returns an
 // error for frames that break the protocol's matching.
-func (c *conn) dispatch(f *codecs.Frame, buf *readbuf.Chunk) error {
+func (c *conn) dispatch(b *Batch, f *codecs.Frame, buf *readbuf.Chunk) error {
 	switch f.Kind {
 	case codecs.KindResponse, codecs.KindEventReply:
 		c.mu.Lock()
@@ -71,7 +76,7 @@ func (c *conn) dispatch(f *codecs.Frame, buf *readbuf.Chunk) error {
 		f.ID = cl.reqID
 		cl.resps = append(cl.resps, Response{Frame: *f, buf: buf})
 		if last {
-			c.complete(cl)
+			c.complete(b, cl)
 		}
 		return nil
 	case codecs.KindEvent:

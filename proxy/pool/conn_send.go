@@ -3,13 +3,14 @@ package pool
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sidewire/sidewire/codecs"
 )
 
 // roundTrip sends req and waits for its responses.
 func (c *conn) roundTrip(ctx context.Context, req *codecs.Frame, dst []Response) ([]Response, error) {
-	cl, err := c.queue(ctx, req)
+	cl, err := c.queue(ctx, req, nil, nil)
 	if err != nil {
 		return dst, err
 	}
@@ -17,20 +18,24 @@ func (c *conn) roundTrip(ctx context.Context, req *codecs.Frame, dst []Response)
 }
 
 // queue sends req and returns its call, nil when req expects no
-// response.
-func (c *conn) queue(ctx context.Context, req *codecs.Frame) (*call, error) {
+// response. With cb the call is asynchronous: cb is told the outcome and
+// the returned call belongs to the connection.
+func (c *conn) queue(ctx context.Context, req *codecs.Frame, cb Completion, b *Batch) (*call, error) {
 	want := c.cc.Responses(req)
 	if c.mux && want > 1 {
 		want = 1
 	}
 	cl := getCall()
-	cl.want, cl.reqID = want, req.ID
-	if err := c.send(ctx, req, cl); err != nil {
+	cl.want, cl.reqID, cl.cb = want, req.ID, cb
+	if err := c.send(ctx, req, cl, b); err != nil {
 		putCall(cl)
 		return nil, err
 	}
 	if want == 0 {
 		putCall(cl)
+		if cb != nil {
+			cb.Complete(nil, nil, nil)
+		}
 		return nil, nil
 	}
 	return cl, nil
@@ -55,15 +60,12 @@ func (c *conn) collect(ctx context.Context, cl *call, dst []Response) ([]Respons
 }
 
 // send queues req's bytes and, when it expects responses, registers cl.
-func (c *conn) send(ctx context.Context, req *codecs.Frame, cl *call) error {
+// The bytes are written when b runs, or by the writer goroutine when b
+// is nil.
+func (c *conn) send(ctx context.Context, req *codecs.Frame, cl *call, b *Batch) error {
 	if cl.want > 0 {
-		select {
-		case c.slots <- struct{}{}:
-			cl.slot = true
-		case <-c.done:
-			return c.closedErr(false)
-		case <-ctx.Done():
-			return &Error{Op: "send request", Err: ctx.Err()}
+		if err := c.acquire(ctx, cl, b); err != nil {
+			return err
 		}
 	}
 	c.mu.Lock()
@@ -93,10 +95,50 @@ func (c *conn) send(ctx context.Context, req *codecs.Frame, cl *call) error {
 	cl.end = c.queued
 	if cl.want > 0 {
 		c.match.add(cl)
+		if cl.cb != nil && c.opt.Timeout > 0 {
+			cl.deadline = time.Now().Add(c.opt.Timeout).UnixNano()
+			c.armTimeouts()
+		}
 	}
-	c.mu.Unlock()
-	c.kick()
+	switch {
+	case b != nil && c.deferred:
+		// A batch will flush the connection; the bytes go with it.
+		c.mu.Unlock()
+	case b != nil && c.match.len() <= 1:
+		// Nothing else in flight: write at the end of the caller's
+		// batch, on its goroutine, with no wake-up.
+		c.deferred = true
+		c.mu.Unlock()
+		b.Defer(c)
+	default:
+		// Other requests are in flight, so more are likely coming from
+		// other clients: the writer goroutine, which lets them queue
+		// before it writes, coalesces them into one write call.
+		c.mu.Unlock()
+		c.kick()
+	}
 	return nil
+}
+
+// acquire takes a MaxPending slot for cl. Before waiting for one it runs
+// b: requests deferred to it may be what the slots wait for.
+func (c *conn) acquire(ctx context.Context, cl *call, b *Batch) error {
+	select {
+	case c.slots <- struct{}{}:
+		cl.slot = true
+		return nil
+	default:
+	}
+	b.Run()
+	select {
+	case c.slots <- struct{}{}:
+		cl.slot = true
+		return nil
+	case <-c.done:
+		return c.closedErr(false)
+	case <-ctx.Done():
+		return &Error{Op: "send request", Err: ctx.Err()}
+	}
 }
 
 func (c *conn) releaseSlot(cl *call) {

@@ -18,7 +18,6 @@ func (c *conn) writeLoop() {
 		defer t.Stop()
 		tick = t.C
 	}
-	var out []byte
 	var hbSent time.Time
 	for {
 		select {
@@ -34,18 +33,15 @@ func (c *conn) writeLoop() {
 		// first, so they share this write call.
 		runtime.Gosched()
 		c.mu.Lock()
-		out, c.wbuf = c.wbuf, out[:0]
-		c.mu.Unlock()
-		if len(out) == 0 {
+		if c.writing || len(c.wbuf) == 0 {
+			c.mu.Unlock()
 			continue
 		}
-		if _, err := c.nc.Write(out); err != nil {
-			c.fail("send request", err)
+		c.writing = true
+		out := c.takeLocked()
+		c.mu.Unlock()
+		if !c.drain(out, 0) {
 			return
-		}
-		c.written.Add(int64(len(out)))
-		if cap(out) > maxKeptWriteBuf {
-			out = nil
 		}
 	}
 }

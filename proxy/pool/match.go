@@ -18,6 +18,13 @@ type matcher interface {
 	remove(cl *call) bool
 	// drain unregisters every call, in order, passing each to fn.
 	drain(fn func(*call))
+	// nextDeadline returns the earliest deadline of the asynchronous
+	// calls, 0 when none has one.
+	nextDeadline() int64
+	// expire unregisters the calls whose deadline is at or before now,
+	// passing each to fn (multiplex only: pipelined calls cannot leave
+	// out of order).
+	expire(now int64, fn func(*call))
 	len() int
 }
 
@@ -58,6 +65,20 @@ func (m *fifo) drain(fn func(*call)) {
 }
 
 func (m *fifo) len() int { return m.q.Len() }
+
+// nextDeadline scans from the head for the first asynchronous call:
+// deadlines grow along the queue, and in practice a connection carries
+// only asynchronous calls or none.
+func (m *fifo) nextDeadline() int64 {
+	for i := range m.q.Len() {
+		if d := m.q.At(i).deadline; d != 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func (m *fifo) expire(int64, func(*call)) {}
 
 // idmap matches responses by the upstream ids it hands out (multiplex).
 type idmap struct {
@@ -103,3 +124,24 @@ func (m *idmap) drain(fn func(*call)) {
 }
 
 func (m *idmap) len() int { return len(m.calls) }
+
+// nextDeadline scans every call; it runs once per timeout period, not
+// per request.
+func (m *idmap) nextDeadline() int64 {
+	var next int64
+	for _, cl := range m.calls {
+		if d := cl.deadline; d != 0 && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	return next
+}
+
+func (m *idmap) expire(now int64, fn func(*call)) {
+	for id, cl := range m.calls {
+		if cl.deadline != 0 && cl.deadline <= now {
+			delete(m.calls, id)
+			fn(cl)
+		}
+	}
+}

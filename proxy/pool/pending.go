@@ -34,7 +34,7 @@ func (g *group) send(ctx context.Context, req *codecs.Frame) (Pending, error) {
 		if err != nil {
 			return Pending{}, err
 		}
-		cl, err := c.queue(ctx, req)
+		cl, err := c.queue(ctx, req, nil, nil)
 		if err != nil && attempt == 0 && unsent(err) {
 			continue
 		}

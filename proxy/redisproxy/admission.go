@@ -28,16 +28,12 @@ const (
 	vNameBad
 )
 
-// admission is a request's ticket from the read goroutine to its handler,
+// admission is a request's ticket from the decoder to its handler,
 // packed into the request's Frame.ID. Redis frames carry no id (the codec
 // and the pools ignore it), so the proxy uses it to hand each request the
-// connection state as of its place in the pipeline: handlers run
-// concurrently, but AUTH, HELLO and CLIENT SETNAME take effect in request
-// order, as on a Redis server.
+// connection state as of its place in the pipeline: AUTH, HELLO and
+// CLIENT SETNAME take effect in request order, as on a Redis server.
 type admission struct {
-	// seq numbers the connection's requests in decode order; it orders
-	// them upstream (see turns).
-	seq uint32
 	// cmd is the command's index in the filter's command table plus one;
 	// 0 for unknown commands. It fits in 16 bits.
 	cmd uint32
@@ -48,9 +44,9 @@ type admission struct {
 }
 
 func (a admission) id() uint64 {
-	return uint64(a.seq)<<32 | uint64(a.cmd&0xffff)<<16 | uint64(a.proto)<<8 | uint64(a.verdict)
+	return uint64(a.cmd&0xffff)<<16 | uint64(a.proto)<<8 | uint64(a.verdict)
 }
 
 func admissionOf(id uint64) admission {
-	return admission{seq: uint32(id >> 32), cmd: uint32(id>>16) & 0xffff, proto: redis.Proto(id >> 8), verdict: verdict(id)}
+	return admission{cmd: uint32(id>>16) & 0xffff, proto: redis.Proto(id >> 8), verdict: verdict(id)}
 }

@@ -2,7 +2,9 @@ package redisproxy
 
 import (
 	"net"
+	"syscall"
 
+	"github.com/sidewire/sidewire/proxy/session"
 	"github.com/sidewire/sidewire/telemetry"
 )
 
@@ -12,7 +14,30 @@ import (
 // close).
 type countingConn struct {
 	*net.TCPConn
+	raw    syscall.RawConn // for TryWrite; nil: none
 	rx, tx *telemetry.Counter
+}
+
+func newCountingConn(c *net.TCPConn, rx, tx *telemetry.Counter) *countingConn {
+	cc := &countingConn{TCPConn: c, rx: rx, tx: tx}
+	if raw, err := c.SyscallConn(); err == nil {
+		cc.raw = raw
+	}
+	return cc
+}
+
+var _ session.TryWriter = (*countingConn)(nil)
+
+// TryWrite implements session.TryWriter.
+func (c *countingConn) TryWrite(p []byte) (int, error) {
+	if c.raw == nil {
+		return 0, nil // the session's writer goroutine writes it all
+	}
+	n, err := session.TryWriteTCP(c.raw, p)
+	if n > 0 {
+		c.tx.Add(uint64(n))
+	}
+	return n, err
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {

@@ -15,7 +15,7 @@ import (
 // CLIENT SETNAME and QUIT there, before any later request is decoded.
 // Each request's handler gets the state as of its decode in its
 // admission ticket, so pipelined commands behave as on a Redis server
-// although their handlers run concurrently.
+// even when an answer (a fault's delay) completes later.
 type connState struct {
 	*redis.ServerCodec
 	f  *Filter
@@ -25,10 +25,6 @@ type connState struct {
 	proto  redis.Proto
 	authed bool
 	quit   bool
-	seq    uint32 // the next request's sequence number
-
-	// turns orders requests upstream by their sequence numbers.
-	turns turns
 
 	// name is the CLIENT SETNAME name; handlers read it concurrently.
 	name atomic.Pointer[[]byte]
@@ -62,8 +58,7 @@ func (s *connState) admit(f *codecs.Frame) {
 		f.Kind = codecs.KindOneWay
 		return
 	}
-	a := admission{seq: s.seq, cmd: s.f.cmds.index(f.Attrs.Method), proto: s.proto}
-	s.seq++
+	a := admission{cmd: s.f.cmds.index(f.Attrs.Method), proto: s.proto}
 	info := s.f.cmds.info(a.cmd)
 	var local localKind
 	if info != nil && info.kind == cmdLocal {

@@ -1,8 +1,8 @@
 package redisproxy
 
 import (
-	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sidewire/sidewire/codecs"
 	"github.com/sidewire/sidewire/codecs/redis"
@@ -11,8 +11,9 @@ import (
 
 // A fan-out command (MGET, MSET, DEL, UNLINK, EXISTS, TOUCH) is split by
 // key into one sub-command per upstream host, the sub-commands run
-// concurrently (all queued during the request's turn, then awaited), and
-// their replies are merged the way Envoy merges them:
+// concurrently (all queued in the connection's command order; the last
+// reply to arrive completes the command), and their replies are merged
+// the way Envoy merges them:
 //
 //   - MGET: an array in key order; the keys of a shard that failed (or of
 //     a key without upstream) get an error element each.
@@ -24,18 +25,22 @@ import (
 // before sending anything. When every key reaches one host and no route
 // rewrites keys, the command is forwarded as it arrived.
 
-// shard is the part of a fan-out command bound for one upstream.
+// shard is the part of a fan-out command bound for one upstream. It is
+// the pool.Completion of its sub-command.
 type shard struct {
+	fo    *fanout
 	up    *upstream
 	keys  []int // key ordinals, ascending
 	req   []byte
-	pd    pool.Pending
 	resps []pool.Response
 	err   error
 }
 
 // fanout is one fan-out command in progress.
 type fanout struct {
+	q       *exchange
+	rt0     *route       // the first key's route, for metrics
+	pending atomic.Int32 // shards not yet answered, plus the sender
 	kind    fanKind
 	keys    [][]byte // keys (and values, for MSET) alias the request
 	vals    [][]byte
@@ -54,8 +59,9 @@ func (fo *fanout) release() {
 		clear(fo.shards[i].resps)
 		fo.shards[i].resps = fo.shards[i].resps[:0]
 		fo.shards[i].keys = fo.shards[i].keys[:0]
-		fo.shards[i].up, fo.shards[i].err, fo.shards[i].pd = nil, nil, pool.Pending{}
+		fo.shards[i].up, fo.shards[i].err, fo.shards[i].fo = nil, nil, nil
 	}
+	fo.q, fo.rt0 = nil, nil
 	clear(fo.keys)
 	clear(fo.vals)
 	clear(fo.routes)
@@ -71,32 +77,75 @@ func (fo *fanout) release() {
 
 func (q *exchange) fanout() (codecs.Status, *route) {
 	fo := fanoutPool.Get().(*fanout)
-	defer fo.release()
 	fo.kind = q.info.fan
 	if !fo.collect(&q.args) {
+		fo.release()
 		q.f.stats.invalidRequest.Inc()
 		return q.fail(codecs.StatusBadRequest, arityError(q.info.name)), nil
 	}
 	rt0, err := q.assign(fo)
 	if err != nil {
+		fo.release()
 		return q.failErr(err), rt0
 	}
 	if len(fo.shards) == 1 && !fo.anyFailed() && !anyRewrites(fo.routes) {
-		return q.forward(fo.shards[0].up, &q.st.Request, nil, nil), rt0
+		up := fo.shards[0].up
+		fo.release()
+		return q.forward(up, &q.st.Request, nil, nil), rt0
 	}
-	name := q.args.At(0)
-	// Queue every shard's sub-command during the turn, then collect the
-	// replies: the shards work concurrently.
+	fo.q, fo.rt0 = q, rt0
+	fo.send(q.args.At(0))
+	return statusHeld, rt0
+}
+
+// send queues every shard's sub-command; the last reply (or the sender,
+// if the shards finish first) merges them.
+func (fo *fanout) send(name []byte) {
+	q := fo.q
+	st := q.st
+	st.Hold()
+	fo.pending.Store(int32(len(fo.shards)) + 1)
 	for i := range fo.shards {
 		s := &fo.shards[i]
+		s.fo = fo
 		fo.encode(s, name)
-		s.send(q.ctx, name)
+		f := codecs.Frame{Raw: s.req, Kind: codecs.KindRequest}
+		f.Attrs.Protocol = redis.Name
+		f.Attrs.Method = name
+		s.up.host.RequestStarted()
+		if err := s.up.p.SendAsync(q.ctx, &f, s, q.batch); err != nil {
+			s.Complete(nil, nil, err)
+		}
 	}
-	q.pass()
-	for i := range fo.shards {
-		fo.shards[i].wait(q.ctx)
+	fo.done(nil)
+}
+
+// Complete implements pool.Completion for the shard's sub-command.
+func (s *shard) Complete(b *pool.Batch, resps []pool.Response, err error) {
+	s.resps = append(s.resps[:0], resps...)
+	s.err = err
+	s.up.host.RequestFinished()
+	if err != nil {
+		s.up.host.ReportFailure(true)
+	} else {
+		s.up.host.ReportSuccess()
 	}
-	return fo.merge(q.st), rt0
+	s.fo.done(b)
+}
+
+// done counts one shard (or the sender) finished; the last one merges
+// the replies, answers and ends the exchange. b is the finishing
+// goroutine's batch, if any.
+func (fo *fanout) done(b *pool.Batch) {
+	if fo.pending.Add(-1) > 0 {
+		return
+	}
+	q := fo.q
+	st := q.st
+	status := fo.merge(st)
+	q.end(status, fo.rt0)
+	fo.release()
+	st.CompleteIn(b, nil)
 }
 
 // collect gathers the keys (and MSET's values); it fails on a wrong
@@ -205,27 +254,5 @@ func (fo *fanout) encode(s *shard, name []byte) {
 		if fo.kind == fanMSet {
 			s.req = redis.AppendBulk(s.req, fo.vals[k])
 		}
-	}
-}
-
-// send queues the shard's sub-command.
-func (s *shard) send(ctx context.Context, name []byte) {
-	f := codecs.Frame{Raw: s.req, Kind: codecs.KindRequest}
-	f.Attrs.Protocol = redis.Name
-	f.Attrs.Method = name
-	s.up.host.RequestStarted()
-	s.pd, s.err = s.up.p.Send(ctx, &f)
-}
-
-// wait collects the shard's reply.
-func (s *shard) wait(ctx context.Context) {
-	if s.err == nil {
-		s.resps, s.err = s.pd.Wait(ctx, s.resps[:0])
-	}
-	s.up.host.RequestFinished()
-	if s.err != nil {
-		s.up.host.ReportFailure(true)
-	} else {
-		s.up.host.ReportSuccess()
 	}
 }

@@ -1,7 +1,6 @@
 package redisproxy
 
 import (
-	"context"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -58,13 +57,16 @@ func (fs *faults) pick(name string, draw float64) *config.RedisFault {
 	return nil
 }
 
-// inject applies a fault to the request, if one is drawn: it waits out
-// the delay and, for an ERROR fault, answers with the fault's error. It
-// reports whether the request was answered.
-func (q *exchange) inject() (answered bool, status codecs.Status) {
+// inject applies a fault to the request, if one is drawn, and reports
+// whether it answered the request. An ERROR fault answers with the
+// fault's error; a delay holds the request and routes it (or fails it,
+// for a delayed ERROR fault) once the delay is over, on a timer, so the
+// connection's later commands are not held up (and may overtake it
+// upstream, as in Envoy); statusHeld is returned then.
+func (q *exchange) inject() (codecs.Status, bool) {
 	ft := q.f.faults.pick(q.info.name, rand.Float64())
 	if ft == nil {
-		return false, codecs.StatusOK
+		return codecs.StatusOK, false
 	}
 	cs := q.f.stats.command(q.a.cmd, q.info.name)
 	if ft.Type == config.RedisFaultDelay {
@@ -72,17 +74,27 @@ func (q *exchange) inject() (answered bool, status codecs.Status) {
 	} else {
 		cs.errorFault.Inc()
 	}
-	if ft.Delay > 0 {
-		t := time.NewTimer(ft.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-q.ctx.Done():
-			return true, q.failErr(&codecs.ReplyError{Status: codecs.StatusUnavailable, Err: context.Cause(q.ctx)})
+	if ft.Delay <= 0 {
+		if ft.Type == config.RedisFaultError {
+			return q.fail(codecs.StatusError, msgFault), true
 		}
+		return codecs.StatusOK, false
 	}
-	if ft.Type == config.RedisFaultError {
-		return true, q.fail(codecs.StatusError, msgFault)
-	}
-	return false, codecs.StatusOK
+	st := q.st
+	st.Hold()
+	time.AfterFunc(ft.Delay, func() {
+		q.batch = nil // not on the read goroutine any more
+		var status codecs.Status
+		var rt *route
+		if ft.Type == config.RedisFaultError {
+			status = q.fail(codecs.StatusError, msgFault)
+		} else {
+			status, rt = q.route()
+		}
+		if status != statusHeld {
+			q.end(status, rt)
+		}
+		st.Complete(nil)
+	})
+	return statusHeld, true
 }

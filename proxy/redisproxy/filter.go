@@ -104,12 +104,13 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 	f.stats.cxTotal.Inc()
 	f.stats.cxActive.Inc()
 	defer f.stats.cxActive.Dec()
-	conn := &countingConn{TCPConn: c.TCP, rx: f.stats.cxRxBytes, tx: f.stats.cxTxBytes}
+	conn := newCountingConn(c.TCP, f.stats.cxRxBytes, f.stats.cxTxBytes)
 	st := newConnState(f, c.ID, f.limits)
 	cfg := session.Config{
 		Codec:   connCodec{Codec: f.codec, st: st},
 		Limits:  f.limits,
 		Handler: filter.Chain(&router{f: f, st: st}, f.middleware...),
+		Inline:  true,
 	}
 	if c.Listener != nil && c.Listener.PerConnectionBufferLimit > 0 {
 		cfg.BufferLimit = int(c.Listener.PerConnectionBufferLimit)

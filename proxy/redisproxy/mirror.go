@@ -1,7 +1,6 @@
 package redisproxy
 
 import (
-	"context"
 	"math/rand/v2"
 
 	"github.com/sidewire/sidewire/codecs"
@@ -12,9 +11,9 @@ import (
 // mirror copies f, a keyed command as sent to its route's cluster, to the
 // route's mirror clusters (Envoy's request_mirror_policy): fire and
 // forget, on the host the mirror cluster picks for key. The copies are
-// queued during the request's turn, so each mirror sees the client's
-// commands in order; their replies are dropped. Fan-out commands are not
-// mirrored.
+// queued in the connection's command order, so each mirror sees the
+// client's commands in order; their replies are dropped. Fan-out
+// commands are not mirrored.
 func (q *exchange) mirror(rt *route, f *codecs.Frame, key []byte) {
 	for i := range rt.cfg.Mirrors {
 		m := &rt.cfg.Mirrors[i]
@@ -33,17 +32,14 @@ func (q *exchange) mirror(rt *route, f *codecs.Frame, key []byte) {
 		if err != nil {
 			continue
 		}
-		pd, err := up.p.Send(q.ctx, f)
-		if err != nil {
-			continue
-		}
-		// The pool's op_timeout bounds the wait; closing the pool ends it.
-		go func() {
-			rs, _ := pd.Wait(context.Background(), nil)
-			pool.ReleaseAll(rs)
-		}()
+		_ = up.p.SendAsync(q.ctx, f, discard{}, q.batch) // a failed copy is dropped too
 	}
 }
+
+// discard is the Completion of mirrored commands: replies are dropped.
+type discard struct{}
+
+func (discard) Complete(_ *pool.Batch, resps []pool.Response, _ error) { pool.ReleaseAll(resps) }
 
 // readOnly reports whether cmd only reads (custom commands do not count).
 func readOnly(cmd *redis.Command) bool {

@@ -2,17 +2,23 @@ package redisproxy
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/sidewire/sidewire/codecs"
 	"github.com/sidewire/sidewire/codecs/redis"
 	"github.com/sidewire/sidewire/proxy/filter"
+	"github.com/sidewire/sidewire/proxy/pool"
 	"github.com/sidewire/sidewire/proxy/session"
 )
 
 // router is the terminal handler of one connection: it answers
 // connection commands, routes keyed commands to their upstream host and
-// fans multi-key commands out.
+// fans multi-key commands out. It runs inline on the session's read
+// goroutine (session.Config.Inline), so the commands of a connection
+// are queued upstream in the order the client sent them; it never waits
+// for a reply: forwarded commands complete on the upstream connection's
+// reader (exchange.Complete).
 type router struct {
 	f  *Filter
 	st *connState
@@ -20,68 +26,79 @@ type router struct {
 
 var _ filter.Handler = (*router)(nil)
 
-// Serve implements filter.Handler. It answers every request itself and
-// returns an error only when ctx ends before the request's turn.
+// statusHeld is what a path returns once it has handed the request to
+// an upstream: the exchange then belongs to its completion, which ends
+// it. It is outside the codecs' closed set, and never recorded.
+const statusHeld codecs.Status = 255
+
+// Serve implements filter.Handler. It always returns nil: every request
+// is answered, locally or by its completion.
 func (r *router) Serve(ctx context.Context, st *session.Stream) error {
 	req := &st.Request
 	if req.Kind != codecs.KindRequest {
 		return nil // an empty command, or anything after QUIT
 	}
 	a := admissionOf(req.ID)
-	if err := r.st.turns.take(ctx, a.seq); err != nil {
-		return err
-	}
 	f := r.f
-	q := exchange{r: r, f: f, ctx: ctx, st: st, a: a, info: f.cmds.info(a.cmd), args: redis.ArgsOf(req.Raw)}
-	defer q.pass()
+	q := exchanges.Get().(*exchange)
+	q.r, q.f, q.ctx, q.st, q.a = r, f, ctx, st, a
+	q.info, q.args, q.batch = f.cmds.info(a.cmd), redis.ArgsOf(req.Raw), st.Batch()
 	f.stats.rqTotal.Inc()
 	f.stats.rqActive.Inc()
-	status, rt := q.serve()
+	if status, rt := q.serve(); status != statusHeld {
+		q.end(status, rt)
+	}
+	return nil
+}
+
+// exchange is one request being served. It lives from Serve until end,
+// which runs on the read goroutine for local answers and on the
+// completing goroutine for forwarded ones.
+type exchange struct {
+	r    *router
+	f    *Filter
+	ctx  context.Context
+	st   *session.Stream
+	a    admission
+	info *cmdInfo
+	args redis.Args
+	// batch is where upstream writes are deferred: the read goroutine's
+	// batch while Serve runs, nil on other goroutines.
+	batch *pool.Batch
+	// up and rt are the upstream and route of a forwarded command.
+	up *upstream
+	rt *route
+}
+
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+// end records the request's outcome and recycles q. The answer is
+// complete apart from the stream's Hold, which the caller ends after.
+func (q *exchange) end(status codecs.Status, rt *route) {
+	f := q.f
 	f.stats.rqActive.Dec()
-	d := time.Since(st.Start)
+	d := time.Since(q.st.Start)
 	name := ""
 	if q.info != nil {
 		name = q.info.name
 	}
-	f.stats.record(a.cmd, name, status, d)
-	f.metrics.record(a.cmd, name, rt, status, d)
-	return nil
+	f.stats.record(q.a.cmd, name, status, d)
+	f.metrics.record(q.a.cmd, name, rt, status, d)
+	*q = exchange{}
+	exchanges.Put(q)
 }
 
-// exchange is one request being served.
-type exchange struct {
-	r      *router
-	f      *Filter
-	ctx    context.Context
-	st     *session.Stream
-	a      admission
-	info   *cmdInfo
-	args   redis.Args
-	passed bool
-}
-
-// pass ends the request's turn: call it once everything it sends
-// upstream is queued. It is idempotent.
-func (q *exchange) pass() {
-	if !q.passed {
-		q.passed = true
-		q.r.st.turns.pass(q.a.seq)
-	}
-}
-
-// fail answers with an error reply, ending the turn.
+// fail answers with an error reply.
 func (q *exchange) fail(status codecs.Status, msg string) codecs.Status {
-	q.pass()
 	return fail(q.st, status, msg)
 }
 
 func (q *exchange) failErr(err error) codecs.Status {
-	q.pass()
 	return failErr(q.st, err)
 }
 
-// serve answers the request and returns its status and route (nil when
-// answered without one).
+// serve answers the request, or hands it upstream (statusHeld), and
+// returns its status and route (nil when answered without one).
 func (q *exchange) serve() (codecs.Status, *route) {
 	info := q.info
 	if info == nil {
@@ -99,15 +116,19 @@ func (q *exchange) serve() (codecs.Status, *route) {
 		return q.fail(codecs.StatusBadRequest, msgNoProto), nil
 	}
 	if info.kind == cmdLocal {
-		q.pass()
 		return q.r.local(q.st, q.a, info, &q.args), nil
 	}
 	if info.kind != cmdUnsupported && q.f.faults != nil {
-		if answered, status := q.inject(); answered {
+		if status, answered := q.inject(); answered {
 			return status, nil
 		}
 	}
-	switch info.kind {
+	return q.route()
+}
+
+// route serves a command that goes upstream.
+func (q *exchange) route() (codecs.Status, *route) {
+	switch q.info.kind {
 	case cmdKeyed:
 		return q.keyed()
 	case cmdScript:
@@ -116,7 +137,7 @@ func (q *exchange) serve() (codecs.Status, *route) {
 		return q.fanout()
 	}
 	q.f.stats.unsupportedCommand.Inc()
-	return q.fail(codecs.StatusBadRequest, unsupported(info.name)), nil
+	return q.fail(codecs.StatusBadRequest, unsupported(q.info.name)), nil
 }
 
 // keyed routes a command by its first key.
@@ -168,8 +189,6 @@ func (q *exchange) script() (codecs.Status, *route) {
 // the request is forwarded as the exact bytes it arrived as.
 func (q *exchange) routeByKey(key []byte) (codecs.Status, *route) {
 	req := &q.st.Request
-	sc := scratches.Get().(*scratch)
-	defer sc.release()
 	rt := q.f.routes.lookup(key)
 	if rt == nil {
 		return q.failErr(errNoRoute), nil
@@ -179,20 +198,27 @@ func (q *exchange) routeByKey(key []byte) (codecs.Status, *route) {
 		return q.failErr(err), rt
 	}
 	rewrite := rt.rewrites()
-	if rewrite || req.Attrs.KeyCount() > 1 {
-		var complete bool
-		sc.pos, complete = keyPositions(sc.pos[:0], q.info.cmd, req, &q.args)
-		for _, p := range sc.pos {
-			krt, ok := q.f.sameTarget(t, q.args.At(p), q.info.cmd)
-			if !ok {
-				return q.fail(codecs.StatusBadRequest, msgCrossSlot), rt
-			}
-			sc.routes = append(sc.routes, krt)
-			rewrite = rewrite || krt.rewrites()
+	if !rewrite && req.Attrs.KeyCount() <= 1 {
+		up, err := q.f.ups.get(t.cl, t.host, q.a.proto)
+		if err != nil {
+			return q.failErr(err), rt
 		}
-		if rewrite && !complete {
-			return q.fail(codecs.StatusBadRequest, "cannot locate every key of '"+q.info.name+"' to rewrite it"), rt
+		return q.forward(up, req, rt, key), rt
+	}
+	sc := scratches.Get().(*scratch)
+	defer sc.release()
+	var complete bool
+	sc.pos, complete = keyPositions(sc.pos[:0], q.info.cmd, req, &q.args)
+	for _, p := range sc.pos {
+		krt, ok := q.f.sameTarget(t, q.args.At(p), q.info.cmd)
+		if !ok {
+			return q.fail(codecs.StatusBadRequest, msgCrossSlot), rt
 		}
+		sc.routes = append(sc.routes, krt)
+		rewrite = rewrite || krt.rewrites()
+	}
+	if rewrite && !complete {
+		return q.fail(codecs.StatusBadRequest, "cannot locate every key of '"+q.info.name+"' to rewrite it"), rt
 	}
 	up, err := q.f.ups.get(t.cl, t.host, q.a.proto)
 	if err != nil {
@@ -201,44 +227,57 @@ func (q *exchange) routeByKey(key []byte) (codecs.Status, *route) {
 	if !rewrite {
 		return q.forward(up, req, rt, key), rt
 	}
-	return q.forwardRewritten(up, sc, rt, key), rt
-}
-
-// forwardRewritten forwards the request with its keys rewritten by the
-// routes in sc. It is a function of its own so that the common path's
-// goroutine stack does not hold a second Frame.
-func (q *exchange) forwardRewritten(up *upstream, sc *scratch, rt *route, key []byte) codecs.Status {
 	sc.req, sc.key = appendRewritten(sc.req[:0], &q.args, sc.pos, sc.routes, sc.key)
-	f := codecs.Frame{Raw: sc.req, Kind: codecs.KindRequest, Attrs: q.st.Request.Attrs}
-	return q.forward(up, &f, rt, key)
+	f := codecs.Frame{Raw: sc.req, Kind: codecs.KindRequest, Attrs: req.Attrs}
+	return q.forward(up, &f, rt, key), rt
 }
 
 // forward sends f (the request, or its rewrite) to up and to rt's
-// mirrors (rt may be nil), ends the turn, and answers with the
-// responses. key is the command's first key, for the mirrors.
+// mirrors (rt may be nil). The reply completes the exchange (Complete);
+// it returns statusHeld then, after which q must not be touched, or the
+// status of the error reply when nothing was sent. key is the command's
+// first key, for the mirrors.
 func (q *exchange) forward(up *upstream, f *codecs.Frame, rt *route, key []byte) codecs.Status {
+	q.up, q.rt = up, rt
 	up.host.RequestStarted()
-	pd, err := up.p.Send(q.ctx, f)
 	if rt != nil && len(rt.cfg.Mirrors) > 0 {
-		q.mirror(rt, f, key)
+		q.mirror(rt, f, key) // before SendAsync: q may be gone after it
 	}
-	q.pass()
-	if err == nil {
-		sc := scratches.Get().(*scratch)
-		sc.resps, err = pd.Wait(q.ctx, sc.resps[:0])
-		for _, resp := range sc.resps {
-			q.st.Respond(resp)
-		}
-		sc.release()
+	st := q.st
+	st.Hold()
+	if err := up.p.SendAsync(q.ctx, f, q, q.batch); err != nil {
+		up.host.RequestFinished()
+		up.host.ReportFailure(true)
+		status := failErr(st, err)
+		q.end(status, rt)
+		st.Complete(nil)
+		return statusHeld
 	}
+	return statusHeld
+}
+
+var _ pool.Completion = (*exchange)(nil)
+
+// Complete implements pool.Completion for a forwarded command: it
+// answers with the upstream's reply, or an error reply, and ends the
+// exchange.
+func (q *exchange) Complete(b *pool.Batch, resps []pool.Response, err error) {
+	st, up := q.st, q.up
 	up.host.RequestFinished()
+	var status codecs.Status
 	if err != nil {
 		up.host.ReportFailure(true)
-		return failErr(q.st, err)
+		status = failErr(st, err)
+	} else {
+		up.host.ReportSuccess()
+		status = codecs.StatusOK
+		for _, r := range resps {
+			if r.Frame.Attrs.Status == codecs.StatusError {
+				status = codecs.StatusError
+			}
+			st.Respond(r)
+		}
 	}
-	up.host.ReportSuccess()
-	if rs := q.st.Responses(); len(rs) > 0 && rs[0].Frame.Attrs.Status == codecs.StatusError {
-		return codecs.StatusError
-	}
-	return codecs.StatusOK
+	q.end(status, q.rt)
+	st.CompleteIn(b, nil)
 }

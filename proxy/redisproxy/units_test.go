@@ -1,13 +1,10 @@
 package redisproxy
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/sidewire/sidewire/codecs"
 	"github.com/sidewire/sidewire/codecs/redis"
@@ -26,8 +23,8 @@ func decode(t *testing.T, raw string) codecs.Frame {
 func TestAdmissionRoundTrip(t *testing.T) {
 	for _, a := range []admission{
 		{},
-		{seq: 1<<32 - 1, cmd: 1<<16 - 1, proto: redis.RESP3, verdict: vNameBad},
-		{seq: 7, cmd: 42, proto: redis.RESP2, verdict: vNoAuth},
+		{cmd: 1<<16 - 1, proto: redis.RESP3, verdict: vNameBad},
+		{cmd: 42, proto: redis.RESP2, verdict: vNoAuth},
 	} {
 		if got := admissionOf(a.id()); got != a {
 			t.Errorf("admissionOf(%+v.id()) = %+v", a, got)
@@ -124,44 +121,5 @@ func TestUnknownCommandText(t *testing.T) {
 	want := "unknown command 'FOO', with args beginning with: '" + strings.Repeat("a", 100) + "' '" + strings.Repeat("b", 25) + "' "
 	if got != want {
 		t.Errorf("unknownCommand = %q\nwant %q", got, want)
-	}
-}
-
-// TestTurnsOrder starts goroutines in random order; each takes its turn
-// by sequence number, so they record themselves in sequence order.
-func TestTurnsOrder(t *testing.T) {
-	var tr turns
-	var mu sync.Mutex
-	var order []uint32
-	var wg sync.WaitGroup
-	const n = 200
-	for i := n - 1; i >= 0; i-- {
-		wg.Add(1)
-		go func(seq uint32) {
-			defer wg.Done()
-			if err := tr.take(context.Background(), seq); err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			order = append(order, seq)
-			mu.Unlock()
-			tr.pass(seq)
-		}(uint32(i))
-	}
-	wg.Wait()
-	for i, s := range order {
-		if s != uint32(i) {
-			t.Fatalf("turn %d went to %d: %v", i, s, order)
-		}
-	}
-	// A waiter whose context ends leaves.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
-	defer cancel()
-	if err := tr.take(ctx, n+5); err == nil {
-		t.Error("took a turn out of order")
-	}
-	if len(tr.waiting) != 0 {
-		t.Errorf("%d waiters left behind", len(tr.waiting))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/dubboproxy"
 	"github.com/sidewire/sidewire/proxy/filter/connlimit"
 	"github.com/sidewire/sidewire/proxy/listener"
 	"github.com/sidewire/sidewire/proxy/redisproxy"
@@ -42,6 +43,10 @@ func (s *Server) buildFilter(b *built, f config.NetworkFilter) error {
 		rp := redisproxy.New(f, redisproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log})
 		b.handler = rp
 		b.closers = append(b.closers, rp.Close)
+	case *config.DubboProxy:
+		dp := dubboproxy.New(f, dubboproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log})
+		b.handler = dp
+		b.closers = append(b.closers, dp.Close)
 	case *config.ConnectionLimit:
 		b.handler = connlimit.New(f, s.stats.Root()).Middleware(b.handler)
 	default:

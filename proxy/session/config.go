@@ -44,6 +44,14 @@ type Config struct {
 	// DrainTimeout bounds how long a closing session (client EOF,
 	// malformed frame) waits for in-flight requests and their writes.
 	DrainTimeout time.Duration
+	// Inline runs the handler on the read goroutine, one request after
+	// the other in arrival order, instead of on a goroutine per request.
+	// The handler must then not block beyond brief backpressure: one
+	// that answers later calls Stream.Hold before returning and
+	// Stream.Complete once the answer is ready, from any goroutine.
+	// This is the fast path for pipelined protocols, whose requests must
+	// reach the upstream in order anyway.
+	Inline bool
 }
 
 func (c Config) withDefaults() Config {

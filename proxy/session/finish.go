@@ -83,7 +83,7 @@ func (s *Session) replyProtocolError(pe *codecs.ProtocolError) {
 	st := newStream(s)
 	st.local = s.sc.AppendError(st.local, nil, codecs.StatusBadRequest, pe.Error())
 	s.w.admit(st)
-	s.w.complete(st)
+	s.w.complete(st, nil)
 }
 
 // closeResources releases the read buffer and session values.

@@ -9,6 +9,7 @@ import (
 
 // readLoop decodes requests until the connection or the session ends.
 func (s *Session) readLoop() error {
+	defer s.batch.Run()
 	for {
 		b := s.rd.Bytes()
 		hint := 0
@@ -27,6 +28,7 @@ func (s *Session) readLoop() error {
 			}
 			hint = n
 		}
+		s.batch.Run()
 		if err := s.fill(hint); err != nil {
 			return err
 		}
@@ -53,11 +55,15 @@ func (s *Session) dispatch(f *codecs.Frame, n int) error {
 	s.w.admit(st)
 	if f.Kind == codecs.KindEvent {
 		st.local = s.sc.AppendEventResponse(st.local, &st.Request)
-		s.w.complete(st)
+		s.w.complete(st, nil)
 		return nil
 	}
 	st.Start = time.Now()
 	s.streams.Add(1)
+	if s.cfg.Inline {
+		st.served(s.serve(st))
+		return nil
+	}
 	go s.run(st)
 	return nil
 }
@@ -71,6 +77,7 @@ func (s *Session) acquire() error {
 		return nil
 	default:
 	}
+	s.batch.Run() // the requests in flight may wait for it
 	select {
 	case s.slots <- struct{}{}:
 		return nil
@@ -80,11 +87,7 @@ func (s *Session) acquire() error {
 }
 
 // run serves one stream on its own goroutine.
-func (s *Session) run(st *Stream) {
-	defer s.streams.Done()
-	st.finish(s.serve(st))
-	s.w.complete(st)
-}
+func (s *Session) run(st *Stream) { st.served(s.serve(st)) }
 
 // serve calls the handler, turning a panic into an error so one bad
 // request cannot take the process down.

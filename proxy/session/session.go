@@ -20,6 +20,9 @@ type Session struct {
 	sc   codecs.ServerCodec
 	w    *writer
 	rd   *readbuf.Reader
+	// batch collects the upstream writes of the requests an inline
+	// handler serves from one read; owned by the read goroutine.
+	batch pool.Batch
 	// ctx is the handlers' context, canceled by abort. Serve sets it
 	// before starting the read loop, which starts every stream.
 	ctx     context.Context
@@ -57,7 +60,7 @@ func New(conn net.Conn, cfg Config) *Session {
 		done:  make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.w = newWriter(s, cfg.Codec.Mode() != codecs.Multiplex)
+	s.w = newWriter(s, cfg.Codec.Mode() != codecs.Multiplex, tryWriterOf(conn))
 	s.rd = readbuf.New(conn, readbuf.Options{
 		Limit:    cfg.BufferLimit,
 		MaxFrame: cfg.Limits.MaxFrameSize,
@@ -180,7 +183,7 @@ func (s *Session) Push(r pool.Response) {
 	st.Request.ID = r.Frame.ID
 	st.Respond(r)
 	s.w.admit(st)
-	s.w.complete(st)
+	s.w.complete(st, nil)
 }
 
 // release returns a written stream's slot and recycles it.

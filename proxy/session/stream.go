@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sidewire/sidewire/codecs"
@@ -30,6 +31,11 @@ type Stream struct {
 	local []byte
 	err   error
 	done  bool // answer complete; guarded by the writer's lock
+	// holds counts the parties that must finish before the answer is
+	// final: the handler's return, plus one per Hold.
+	holds atomic.Int32
+	// heldErr is the error passed to Complete.
+	heldErr error
 }
 
 var streams = sync.Pool{New: func() any { return new(Stream) }}
@@ -37,6 +43,7 @@ var streams = sync.Pool{New: func() any { return new(Stream) }}
 func newStream(s *Session) *Stream {
 	st := streams.Get().(*Stream)
 	st.sess = s
+	st.holds.Store(1)
 	return st
 }
 
@@ -73,6 +80,62 @@ func (st *Stream) Answered() bool { return len(st.resps) > 0 || len(st.local) > 
 // Err returns the error the handler chain returned.
 func (st *Stream) Err() error { return st.err }
 
+// Hold keeps the answer open after the handler returns, until Complete.
+// Call it before starting the work that will call Complete (which may
+// finish before the handler returns). Every Hold needs one Complete.
+func (st *Stream) Hold() { st.holds.Add(1) }
+
+// Complete ends a Hold, with the error a handler would have returned.
+// The last of the handler's return and the Completes makes the answer
+// final and hands the stream to the writer: after that the stream must
+// not be touched. Non-nil errors are kept in order of arrival, the first
+// one winning.
+func (st *Stream) Complete(err error) { st.CompleteIn(nil, err) }
+
+// CompleteIn is Complete on a goroutine running the pool.Batch b (a
+// pool.Completion's): the answer's write is deferred to the batch, so
+// answers completed together are written together, by that goroutine.
+func (st *Stream) CompleteIn(b *pool.Batch, err error) {
+	if err != nil {
+		st.heldErr = err
+	}
+	st.release(b, nil)
+}
+
+// Batch returns the batch of the session's read goroutine, for inline
+// handlers (Config.Inline) to defer their upstream writes to: they are
+// flushed once the requests read together have all been served. Other
+// handlers get nil.
+func (st *Stream) Batch() *pool.Batch {
+	if !st.sess.cfg.Inline {
+		return nil
+	}
+	return &st.sess.batch
+}
+
+// served ends the handler's part with its returned error. An inline
+// handler's answer is written at the end of the read batch.
+func (st *Stream) served(err error) {
+	st.release(st.Batch(), err)
+}
+
+// release drops one hold; the last one finishes the stream.
+func (st *Stream) release(b *pool.Batch, err error) {
+	if err != nil && st.err == nil {
+		st.err = err
+	}
+	if st.holds.Add(-1) > 0 {
+		return
+	}
+	if st.err == nil {
+		st.err = st.heldErr
+	}
+	s := st.sess
+	st.finish(st.err)
+	s.w.complete(st, b)
+	s.streams.Done()
+}
+
 // finish records the handler's error and, for a request that expects an
 // answer and has none, answers with an error reply.
 func (st *Stream) finish(err error) {
@@ -104,6 +167,6 @@ func (st *Stream) recycle() {
 	}
 	st.local = st.local[:0]
 	st.Request = codecs.Frame{}
-	st.Start, st.sess, st.err, st.done = time.Time{}, nil, nil, false
+	st.Start, st.sess, st.err, st.done, st.heldErr = time.Time{}, nil, nil, false, nil
 	streams.Put(st)
 }

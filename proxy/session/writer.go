@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sidewire/sidewire/internal/ring"
+	"github.com/sidewire/sidewire/proxy/pool"
 )
 
 // Write batching: answers ready together go out in one write call, and a
@@ -15,22 +16,34 @@ const (
 	maxKeptWBuffer = 1 << 20
 )
 
-// writer owns the connection's write side.
+// writer owns the connection's write side. Answers are written by the
+// writer goroutine, or, when they complete on a goroutine running a
+// pool.Batch (an upstream connection's reader), by that goroutine at the
+// end of its batch with a write that does not block (Flush): no
+// goroutine is woken up for an answer the socket can take at once. What
+// such a write cannot send is left to the writer goroutine (carry).
+// busy marks the one write in progress; whoever holds it owns buf, carry
+// and failed.
 type writer struct {
 	s       *Session
 	ordered bool
+	try     func([]byte) (int, error) // non-blocking write; nil: none
 	mu      sync.Mutex
 	q       ring.Ring[*Stream] // ordered: every stream; else done ones
-	wake    chan struct{}
-	stop    chan struct{} // closed once no stream can complete any more
-	exited  chan struct{}
-	buf     []byte
-	batch   []*Stream
-	failed  bool
+	busy    bool               // a write is in progress
+	// deferred: the writer is deferred to a batch that has not run yet.
+	deferred bool
+	wake     chan struct{}
+	stop     chan struct{} // closed once no stream can complete any more
+	exited   chan struct{}
+	buf      []byte
+	carry    []byte // bytes a Flush left unwritten; written first
+	batch    []*Stream
+	failed   bool
 }
 
-func newWriter(s *Session, ordered bool) *writer {
-	return &writer{s: s, ordered: ordered, wake: make(chan struct{}, 1),
+func newWriter(s *Session, ordered bool, try func([]byte) (int, error)) *writer {
+	return &writer{s: s, ordered: ordered, try: try, wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), exited: make(chan struct{})}
 }
 
@@ -45,17 +58,75 @@ func (w *writer) admit(st *Stream) {
 	w.mu.Unlock()
 }
 
-// complete marks st's answer final and wakes the writer.
-func (w *writer) complete(st *Stream) {
+// complete marks st's answer final. With a batch (and a connection that
+// can write without blocking) the write is deferred to the batch;
+// otherwise the writer goroutine is woken up.
+func (w *writer) complete(st *Stream, b *pool.Batch) {
 	w.mu.Lock()
 	st.done = true
 	if !w.ordered {
 		w.q.Push(st)
 	}
+	if b != nil && w.try != nil {
+		deferred := w.deferred
+		w.deferred = true
+		w.mu.Unlock()
+		if !deferred {
+			b.Defer(w)
+		}
+		return
+	}
 	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *writer) signal() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
+	}
+}
+
+var _ pool.Flusher = (*writer)(nil)
+
+// Flush implements pool.Flusher: it writes the answers ready at the head
+// of the queue without blocking, leaving the rest to the writer
+// goroutine. A write in progress, or bytes left over by an earlier
+// Flush, leave everything to the writer goroutine.
+func (w *writer) Flush() {
+	w.mu.Lock()
+	w.deferred = false
+	if w.busy || len(w.carry) > 0 {
+		w.mu.Unlock()
+		w.signal()
+		return
+	}
+	if !w.takeLocked() {
+		w.mu.Unlock()
+		return
+	}
+	w.busy = true
+	w.mu.Unlock()
+	out := w.encode(w.buf[:0], nil)
+	if !w.failed {
+		n, err := w.try(out)
+		switch {
+		case err != nil:
+			w.fail(err)
+		case n < len(out):
+			w.carry = append(w.carry, out[n:]...)
+		}
+		if n > 0 {
+			w.s.touch(time.Now())
+		}
+	}
+	w.keep(out)
+	w.mu.Lock()
+	w.busy = false
+	more := len(w.carry) > 0 || w.headDone()
+	w.mu.Unlock()
+	if more {
+		w.signal()
 	}
 }
 
@@ -75,15 +146,53 @@ func (w *writer) loop() {
 		for w.flush() {
 		}
 		if stopping {
+			w.finish()
 			return
 		}
 	}
 }
 
-// flush writes the answers at the head of the queue that are complete.
-// It reports whether it found any.
+// finish writes what is left once no stream can complete any more,
+// waiting out a Flush in progress.
+func (w *writer) finish() {
+	for {
+		for w.flush() {
+		}
+		w.mu.Lock()
+		busy := w.busy
+		w.mu.Unlock()
+		if !busy {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// flush writes the carried bytes and the answers at the head of the
+// queue that are complete, blocking as needed. It reports whether it
+// wrote anything.
 func (w *writer) flush() bool {
 	w.mu.Lock()
+	if w.busy || !w.takeLocked() && len(w.carry) == 0 {
+		w.mu.Unlock()
+		return false
+	}
+	w.busy = true
+	w.mu.Unlock()
+	if len(w.carry) > 0 {
+		w.carry = w.write(w.carry)
+	}
+	out := w.encode(w.buf[:0], w.write)
+	w.keep(w.write(out))
+	w.mu.Lock()
+	w.busy = false
+	w.mu.Unlock()
+	return true
+}
+
+// takeLocked moves the complete answers at the head of the queue to
+// w.batch and reports whether there were any. w.mu is held.
+func (w *writer) takeLocked() bool {
 	w.batch = w.batch[:0]
 	for w.q.Len() > 0 {
 		st, _ := w.q.Peek()
@@ -93,24 +202,36 @@ func (w *writer) flush() bool {
 		w.q.Pop()
 		w.batch = append(w.batch, st)
 	}
-	w.mu.Unlock()
-	if len(w.batch) == 0 {
-		return false
-	}
-	out := w.buf[:0]
+	return len(w.batch) > 0
+}
+
+// headDone reports whether the head of the queue is complete. w.mu is
+// held.
+func (w *writer) headDone() bool {
+	st, ok := w.q.Peek()
+	return ok && st.done
+}
+
+// encode appends the answers of w.batch to out and releases their
+// streams. With write, out is written whenever it reaches flushSize.
+func (w *writer) encode(out []byte, write func([]byte) []byte) []byte {
 	for i, st := range w.batch {
 		out = st.appendTo(out, w.s.sc)
 		w.s.release(st)
 		w.batch[i] = nil
-		if len(out) >= flushSize {
-			out = w.write(out)
+		if write != nil && len(out) >= flushSize {
+			out = write(out)
 		}
 	}
-	w.buf = w.write(out)
-	if cap(w.buf) > maxKeptWBuffer {
-		w.buf = nil
+	return out
+}
+
+// keep makes out's array the next write buffer, unless it grew too big.
+func (w *writer) keep(out []byte) {
+	if cap(out) > maxKeptWBuffer {
+		out = nil
 	}
-	return true
+	w.buf = out[:0]
 }
 
 // write sends out unless an earlier write failed, and returns out[:0].
@@ -119,10 +240,15 @@ func (w *writer) write(out []byte) []byte {
 		return out[:0]
 	}
 	if _, err := w.s.conn.Write(out); err != nil {
-		w.failed = true
-		w.s.abort(err)
+		w.fail(err)
 	} else {
 		w.s.touch(time.Now())
 	}
 	return out[:0]
+}
+
+// fail records a failed write and aborts the session.
+func (w *writer) fail(err error) {
+	w.failed = true
+	w.s.abort(err)
 }
