@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,8 +18,17 @@ import (
 
 // ADSConfig configures an ADSClient.
 type ADSConfig struct {
-	// Target is the control plane's gRPC target, e.g. "127.0.0.1:18000".
+	// Target is the control plane's gRPC target, e.g. "127.0.0.1:18000";
+	// empty when the bootstrap has no ads_config (every source is a file).
 	Target string
+	// Delta selects incremental xDS (DeltaAggregatedResources, api_type
+	// DELTA_GRPC or AGGREGATED_DELTA_GRPC) over state of the world.
+	Delta bool
+	// LDS and CDS, when set, read listeners or clusters from a file
+	// (Envoy's path_config_source) instead of ADS.
+	LDS, CDS *FileSource
+	// PollInterval paces the checks of watched files; default 300ms.
+	PollInterval time.Duration
 	// Node identifies this proxy; it is sent on the first request of each
 	// stream.
 	Node config.Node
@@ -31,10 +40,10 @@ type ADSConfig struct {
 	Backoff Backoff
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
-	// OnResponse, when set, is called on Run's goroutine after each
-	// response is accepted (err nil) or rejected, with its type URL; for
-	// stats such as Envoy's listener_manager.lds.update_success. It must
-	// not block.
+	// OnResponse, when set, is called after each response or file change
+	// is accepted (err nil) or rejected, with its type URL; for stats such
+	// as Envoy's listener_manager.lds.update_success. It must not block;
+	// it may be called from several goroutines, one call at a time.
 	OnResponse func(typeURL string, err error)
 	// OnConnected, when set, is called on Run's goroutine when a stream
 	// receives its first response (true) and when it ends (false).
@@ -64,21 +73,17 @@ func (b Backoff) delay(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// ADSClient is a state-of-the-world Aggregated Discovery Service client:
-// it subscribes to all listeners and clusters and to the load assignments
-// of EDS clusters, validates and translates every response, ACKs or
-// NACKs it, and hands warmed configurations to an Applier.
+// ADSClient runs the dynamic resources of a bootstrap: an Aggregated
+// Discovery Service stream to a control plane, state of the world or
+// delta, and the files of path config sources. Whatever the source, it
+// validates and translates every response or file, ACKs or NACKs what
+// came over ADS, and hands warmed configurations to an Applier.
 type ADSClient struct {
 	cfg ADSConfig
-	app Applier
 	log *slog.Logger
-
-	// state is the accepted state; only the Run goroutine uses it, and it
-	// outlives streams, so a reconnect resumes from the known versions.
-	state *adsState
-
-	mu     sync.Mutex
-	status ADSStatus
+	// eng holds the accepted state; it outlives streams, so a reconnect
+	// resumes from the known versions.
+	eng *engine
 }
 
 // ADSStatus is the client's state, for /config_dump and stats.
@@ -89,12 +94,14 @@ type ADSStatus struct {
 	// Warming is why the accepted state is not applied yet ("" when it is):
 	// the clusters and load assignments still missing.
 	Warming string
-	// LastError is the last NACK or stream error; LastErrorTime its time.
+	// LastError is the last rejection or stream error; LastErrorTime its
+	// time.
 	LastError     string
 	LastErrorTime time.Time
 	// LastUpdated is when the Applier last accepted an update.
 	LastUpdated time.Time
-	// Updates counts updates applied, Rejected responses NACKed.
+	// Updates counts updates applied, Rejected responses and files
+	// rejected.
 	Updates, Rejected uint64
 }
 
@@ -103,74 +110,102 @@ func NewADSClient(cfg ADSConfig, a Applier) *ADSClient {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &ADSClient{cfg: cfg, app: a, log: cfg.Logger, state: newADSState()}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 300 * time.Millisecond
+	}
+	return &ADSClient{cfg: cfg, log: cfg.Logger, eng: newEngine(a, cfg.Logger, cfg.OnResponse, cfg.Target != "")}
 }
 
 // Status returns a copy of the client's status.
-func (c *ADSClient) Status() ADSStatus {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.status
-	s.Versions = maps.Clone(s.Versions)
-	return s
-}
-
-func (c *ADSClient) setStatus(f func(s *ADSStatus)) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	f(&c.status)
-}
+func (c *ADSClient) Status() ADSStatus { return c.eng.Status() }
 
 func (c *ADSClient) setConnected(up bool) {
-	c.setStatus(func(s *ADSStatus) { s.Connected = up })
+	c.eng.setStatus(func(s *ADSStatus) { s.Connected = up })
 	if c.cfg.OnConnected != nil {
 		c.cfg.OnConnected(up)
 	}
 }
 
-func (c *ADSClient) recordError(err error) {
-	c.setStatus(func(s *ADSStatus) {
-		s.LastError = err.Error()
-		s.LastErrorTime = time.Now()
-	})
+// adsTypes returns the wildcard types to ask the ADS server for: CDS and
+// LDS, unless a file provides them.
+func (c *ADSClient) adsTypes() []string {
+	var out []string
+	if c.cfg.CDS == nil {
+		out = append(out, ClusterTypeURL)
+	}
+	if c.cfg.LDS == nil {
+		out = append(out, ListenerTypeURL)
+	}
+	return out
 }
 
-// Run connects and keeps the subscription alive until ctx is done, then
-// returns nil. It reconnects after stream failures with Backoff. It
-// returns an error only when the connection cannot be set up at all
-// (a malformed target). Run must not be called twice at once.
+// fromADS reports whether resources of typ may come over ADS.
+func (c *ADSClient) fromADS(typ string) bool {
+	return typ == EndpointTypeURL || slices.Contains(c.adsTypes(), typ)
+}
+
+// Run watches the files of path sources and, with a Target, connects and
+// keeps the ADS subscription alive, until ctx is done; then it returns
+// nil once every goroutine it started has ended. It reconnects after
+// stream failures with Backoff. It returns an error only when the
+// connection cannot be set up at all (a malformed target). Run must not
+// be called twice at once.
 func (c *ADSClient) Run(ctx context.Context) error {
-	dial := c.cfg.Dial
-	if dial == nil {
-		dial = func(_ context.Context, target string) (*grpc.ClientConn, error) {
-			return grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	var conn *grpc.ClientConn
+	if c.cfg.Target != "" {
+		dial := c.cfg.Dial
+		if dial == nil {
+			dial = func(_ context.Context, target string) (*grpc.ClientConn, error) {
+				return grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			}
 		}
+		var err error
+		if conn, err = dial(ctx, c.cfg.Target); err != nil {
+			return fmt.Errorf("dial control plane %s: %w", c.cfg.Target, err)
+		}
+		defer conn.Close()
 	}
-	conn, err := dial(ctx, c.cfg.Target)
-	if err != nil {
-		return fmt.Errorf("dial control plane %s: %w", c.cfg.Target, err)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.startFiles(ctx, &wg)
+	if conn == nil {
+		<-ctx.Done()
+		return nil
 	}
-	defer conn.Close()
+	c.runADS(ctx, conn)
+	return nil
+}
+
+// runADS runs streams until ctx is done, reconnecting with Backoff.
+func (c *ADSClient) runADS(ctx context.Context, conn *grpc.ClientConn) {
 	attempt := 0
 	for {
-		got, err := c.stream(ctx, conn)
+		var got bool
+		var err error
+		if c.cfg.Delta {
+			got, err = c.deltaStream(ctx, conn)
+		} else {
+			got, err = c.sotwStream(ctx, conn)
+		}
 		c.setConnected(false)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if got {
 			attempt = 0
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			c.log.Warn("ads stream failed; reconnecting", "target", c.cfg.Target, "error", err)
-			c.recordError(err)
+			c.eng.recordError(err)
 		}
 		t := time.NewTimer(c.cfg.Backoff.delay(attempt))
 		attempt++
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil
+			return
 		case <-t.C:
 		}
 	}

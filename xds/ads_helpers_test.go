@@ -20,6 +20,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/sidewire/sidewire/internal/leakcheck"
@@ -38,13 +39,25 @@ type controlPlane struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 
-	mu   sync.Mutex
-	reqs []streamRequest
+	mu    sync.Mutex
+	reqs  []streamRequest
+	dreqs []deltaRequest
+	dress []deltaResponse
 }
 
 type streamRequest struct {
 	stream int64
 	req    *discoveryv3.DiscoveryRequest
+}
+
+type deltaRequest struct {
+	stream int64
+	req    *discoveryv3.DeltaDiscoveryRequest
+}
+
+type deltaResponse struct {
+	stream int64
+	res    *discoveryv3.DeltaDiscoveryResponse
 }
 
 func newControlPlane(t *testing.T) *controlPlane {
@@ -62,16 +75,29 @@ func (cp *controlPlane) start(addr string) {
 	}
 	cp.addr = lis.Addr().String()
 	cp.mu.Lock()
-	cp.reqs = nil // stream ids restart at 1 with a new server
+	cp.reqs, cp.dreqs, cp.dress = nil, nil, nil // stream ids restart at 1 with a new server
 	cp.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	cp.cancel = cancel
-	cb := serverv3.CallbackFuncs{StreamRequestFunc: func(id int64, r *discoveryv3.DiscoveryRequest) error {
-		cp.mu.Lock()
-		defer cp.mu.Unlock()
-		cp.reqs = append(cp.reqs, streamRequest{stream: id, req: r})
-		return nil
-	}}
+	cb := serverv3.CallbackFuncs{
+		StreamRequestFunc: func(id int64, r *discoveryv3.DiscoveryRequest) error {
+			cp.mu.Lock()
+			defer cp.mu.Unlock()
+			cp.reqs = append(cp.reqs, streamRequest{stream: id, req: r})
+			return nil
+		},
+		StreamDeltaRequestFunc: func(id int64, r *discoveryv3.DeltaDiscoveryRequest) error {
+			cp.mu.Lock()
+			defer cp.mu.Unlock()
+			cp.dreqs = append(cp.dreqs, deltaRequest{stream: id, req: proto.Clone(r).(*discoveryv3.DeltaDiscoveryRequest)})
+			return nil
+		},
+		StreamDeltaResponseFunc: func(id int64, _ *discoveryv3.DeltaDiscoveryRequest, r *discoveryv3.DeltaDiscoveryResponse) {
+			cp.mu.Lock()
+			defer cp.mu.Unlock()
+			cp.dress = append(cp.dress, deltaResponse{stream: id, res: proto.Clone(r).(*discoveryv3.DeltaDiscoveryResponse)})
+		},
+	}
 	cp.srv = grpc.NewServer()
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(cp.srv, serverv3.NewServer(ctx, cp.cache, cb))
 	cp.done = make(chan struct{})
@@ -133,6 +159,56 @@ func (cp *controlPlane) waitRequest(what string, ok func(streamRequest) bool) st
 	return streamRequest{}
 }
 
+// waitDelta waits for a delta request matching ok and returns it.
+func (cp *controlPlane) waitDelta(what string, ok func(deltaRequest) bool) deltaRequest {
+	cp.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		cp.mu.Lock()
+		for _, r := range cp.dreqs {
+			if ok(r) {
+				cp.mu.Unlock()
+				return r
+			}
+		}
+		cp.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	cp.t.Fatalf("control plane never received %s", what)
+	return deltaRequest{}
+}
+
+// deltaResponses returns the delta responses sent so far.
+func (cp *controlPlane) deltaResponses() []deltaResponse {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	return append([]deltaResponse(nil), cp.dress...)
+}
+
+// sotwRequests returns the SotW requests received so far.
+func (cp *controlPlane) sotwRequests() []streamRequest {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	return append([]streamRequest(nil), cp.reqs...)
+}
+
+// waitDeltaACK waits for a delta ACK (a nonce, no error) of typ on stream
+// (any stream when 0) whose nonce is that of a response carrying ok.
+func (cp *controlPlane) waitDeltaACK(typ string, ok func(*discoveryv3.DeltaDiscoveryResponse) bool) deltaRequest {
+	cp.t.Helper()
+	return cp.waitDelta("delta ACK of "+typ, func(r deltaRequest) bool {
+		if r.req.GetTypeUrl() != typ || r.req.GetResponseNonce() == "" || r.req.GetErrorDetail() != nil {
+			return false
+		}
+		for _, res := range cp.dress {
+			if res.stream == r.stream && res.res.GetNonce() == r.req.GetResponseNonce() && res.res.GetTypeUrl() == typ && ok(res.res) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // waitACK waits for an ACK of version of typ.
 func (cp *controlPlane) waitACK(typ, version string) streamRequest {
 	cp.t.Helper()
@@ -178,14 +254,23 @@ func (r *recorder) wait(t *testing.T, what string, ok func(*Update) bool) *Updat
 
 // runClient starts an ADS client against cp and returns a stop function
 // that cancels it and checks Run returns promptly.
-func runClient(t *testing.T, cp *controlPlane, a Applier) (*ADSClient, func()) {
+// Options, when given, adjust the client's config (cp may be nil when
+// they clear the target).
+func runClient(t *testing.T, cp *controlPlane, a Applier, opts ...func(*ADSConfig)) (*ADSClient, func()) {
 	t.Helper()
-	c := NewADSClient(ADSConfig{
-		Target:  cp.addr,
-		Node:    config.Node{ID: testNode, Cluster: "test"},
-		Backoff: Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
-		Logger:  slog.New(slog.DiscardHandler),
-	}, a)
+	cfg := ADSConfig{
+		Node:         config.Node{ID: testNode, Cluster: "test"},
+		Backoff:      Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+		Logger:       slog.New(slog.DiscardHandler),
+		PollInterval: 20 * time.Millisecond,
+	}
+	if cp != nil {
+		cfg.Target = cp.addr
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c := NewADSClient(cfg, a)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()

@@ -99,8 +99,3 @@ func (u *Update) resourcePath(p string) string {
 	}
 	return p
 }
-
-// resourceName is the path of a resource in errors: `listener "l1"`.
-func resourceName(kind, name string) string {
-	return kind + " " + quote(name)
-}

@@ -27,20 +27,27 @@ import (
 //
 // The snapshot's Version is the first 16 hex digits of the SHA-256 of data.
 func LoadBootstrap(data []byte) (*config.Snapshot, error) {
+	snap, _, err := LoadBootstrapDynamic(data)
+	return snap, err
+}
+
+// LoadBootstrapDynamic is LoadBootstrap that also returns where the
+// bootstrap's dynamic_resources come from; nil when it has none.
+func LoadBootstrapDynamic(data []byte) (*config.Snapshot, *DynamicResources, error) {
 	b, err := parseBootstrap(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	snap, err := translateBootstrap(b)
+	snap, dyn, err := translateBootstrap(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sum := sha256.Sum256(data)
 	snap.Version = hex.EncodeToString(sum[:8])
 	if err := snap.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return snap, nil
+	return snap, dyn, nil
 }
 
 // LoadBootstrapFile is LoadBootstrap on the contents of the file at path.
@@ -78,7 +85,7 @@ func parseBootstrap(data []byte) (*bootstrapv3.Bootstrap, error) {
 // every problem found. Listeners and clusters are checked by
 // TranslateListener and TranslateCluster, as they are when they arrive
 // over xDS; the rest of the bootstrap is checked here.
-func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, error) {
+func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicResources, error) {
 	var t translator
 	top := proto.Clone(b).(*bootstrapv3.Bootstrap)
 	if sr := top.GetStaticResources(); sr != nil {
@@ -92,7 +99,8 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, error) {
 		snap.Admin = t.admin("admin", a)
 	}
 	t.layeredRuntime("layered_runtime", b.GetLayeredRuntime())
-	snap.ADS = t.dynamicResources("dynamic_resources", b.GetDynamicResources())
+	var dyn *DynamicResources
+	snap.ADS, dyn = t.dynamicResources("dynamic_resources", b.GetDynamicResources())
 	for i, l := range b.GetStaticResources().GetListeners() {
 		out, err := TranslateListener(index("static_resources.listeners", i), l)
 		t.errs.addErr(err)
@@ -108,9 +116,9 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, error) {
 		}
 	}
 	if t.errs.len() > 0 {
-		return nil, t.errs.err()
+		return nil, nil, t.errs.err()
 	}
-	return snap, nil
+	return snap, dyn, nil
 }
 
 // admin translates the admin server. access_log_path (deprecated in

@@ -38,40 +38,75 @@
 // TranslateListener, TranslateCluster and TranslateLoadAssignment perform
 // steps 3 to 5 on one resource, as it arrives over xDS.
 //
-// # ADS client
+// # Dynamic resources: ADS and files
 //
-// ADSClient speaks the state-of-the-world Aggregated Discovery Service
-// (StreamAggregatedResources) to a control plane and hands complete,
-// warmed configurations to an Applier (proxy/server's Apply behind it):
+// ADSClient runs a bootstrap's dynamic_resources (LoadBootstrapDynamic
+// returns them as DynamicResources) and hands complete, warmed
+// configurations to an Applier (proxy/server's Apply behind it). Its
+// sources are an Aggregated Discovery Service stream, state of the world
+// (StreamAggregatedResources) or incremental (DeltaAggregatedResources),
+// and files (path config sources). The sources differ only in how a
+// change arrives and is acknowledged; one engine (engine.go) takes every
+// change, whatever its source, through the same steps:
 //
-//   - It subscribes to every Listener and Cluster (wildcard) and to the
-//     ClusterLoadAssignment of each EDS cluster by name
-//     (eds_cluster_config.service_name, else the cluster name), updating
-//     that subscription whenever CDS changes the set.
-//   - Every resource of a response is decoded and translated with
-//     TranslateListener, TranslateCluster or TranslateLoadAssignment,
-//     under paths such as `listener "l1".filter_chains[0]`. Any error
-//     rejects the whole response: a NACK carries the last accepted
-//     version and an error_detail (google.rpc.Status, INVALID_ARGUMENT)
-//     listing every problem, and the accepted state stays. A version
-//     rejected again at once is NACKed after a backoff delay, so a
-//     control plane that resends it immediately is not spun against.
-//   - Listeners and clusters absent from a response are removed (state
-//     of the world); load assignments are merged by name and dropped when
-//     no EDS cluster needs them.
-//   - Warming: the accepted state is applied only when every cluster a
-//     listener's filters name (tcp_proxy cluster and weighted_clusters,
-//     redis_proxy route, read and mirror clusters) has arrived over CDS
-//     and every EDS cluster has its assignment (one with no endpoints
-//     counts). Until then responses are ACKed and ADSStatus.Warming says
-//     what is missing. A warm state is then checked with
-//     config.Snapshot.Validate (paths renamed to resources) and given to
-//     the Applier; either refusing NACKs the response that completed it.
-//   - The stream is reopened after failures with exponential backoff and
-//     jitter; the requests of a new stream carry the accepted versions.
-//     Run returns when its context is done, leaving no goroutines.
+//   - Every resource is decoded and translated with TranslateListener,
+//     TranslateCluster or TranslateLoadAssignment, under paths such as
+//     `listener "l1".filter_chains[0]`. Any error rejects the whole
+//     change and the accepted state stays.
+//   - The change is merged into a copy of the accepted state (see
+//     changeMode): state of the world replaces listeners and clusters
+//     and merges load assignments by name; delta merges by name and
+//     drops removed_resources (a removed assignment of a remaining
+//     cluster leaves it without endpoints, as in Envoy); a file replaces
+//     its type whole. Load assignments no EDS cluster names are dropped.
+//   - Warming: the state is applied only when every cluster a listener's
+//     filters name (tcp_proxy cluster and weighted_clusters, redis_proxy
+//     route, read and mirror clusters) has arrived and every EDS cluster
+//     has its assignment (one with no endpoints counts). Until then the
+//     change is accepted and ADSStatus.Warming says what is missing. A
+//     warm state is checked with config.Snapshot.Validate (paths renamed
+//     to resources) and given to the Applier; either refusing rejects the
+//     change that completed it.
+//   - Each acceptance or rejection is reported to ADSConfig.OnResponse
+//     (Envoy's update_success / update_rejected stats), logged when
+//     rejected, and recorded in ADSStatus.
 //
-// Delta xDS (DeltaAggregatedResources) is not implemented yet.
+// Over ADS, the client subscribes to every Listener and Cluster
+// (wildcard; not to a type a file provides) and to the
+// ClusterLoadAssignment of each EDS cluster whose eds_config is ads, by
+// name (eds_cluster_config.service_name, else the cluster name),
+// following the set as clusters come and go from any source. A rejection
+// is a NACK with an error_detail (google.rpc.Status, INVALID_ARGUMENT)
+// listing every problem; a version rejected again at once is NACKed after
+// a backoff delay, so a control plane that resends it immediately is not
+// spun against. The stream is reopened after failures with exponential
+// backoff and jitter. State of the world: requests carry version_info and
+// the response_nonce, and a new stream's requests the accepted versions.
+// Delta: listeners and clusters are legacy wildcard subscriptions (an
+// empty first request), load assignments are subscribed to and
+// unsubscribed from by name (resource_names_subscribe /
+// _unsubscribe); ACKs and NACKs name the response_nonce; a new stream's
+// first requests carry initial_resource_versions, the versions of every
+// accepted resource, so the server sends only what changed and what was
+// removed meanwhile; system_version_info is the version shown in
+// ADSStatus.Versions.
+//
+// Files: lds_config, cds_config and eds_config may be a
+// path_config_source {path, watched_directory} or the deprecated path.
+// The file holds a DiscoveryResponse in YAML or JSON, `resources` whose
+// elements carry "@type", and an optional version_info (else the version
+// is a hash of the file); it is decoded as strictly as a bootstrap. Files
+// are polled (ADSConfig.PollInterval, default 300ms; no inotify
+// dependency): a change of the file's identity, size or modification time,
+// or of the watched directory, reads it, and new contents are applied. So
+// every way of replacing a file is seen: written in place, renamed over
+// (sed -i), a symlinked directory swapped (Kubernetes ConfigMaps). A
+// file that is unreadable or rejected is logged and counted, and the
+// last good configuration stays. An EDS file is read for the EDS
+// clusters naming it and reapplied when that set changes; its
+// assignments are matched by cluster_name.
+//
+// Run returns when its context is done, leaving no goroutines.
 //
 // # typed_config and Any
 //
@@ -118,11 +153,13 @@
 // # What is supported
 //
 // Bootstrap: node.id, node.cluster, admin.address, admin.access_log,
-// dynamic_resources with exactly an ads_config (api_type GRPC or
-// AGGREGATED_GRPC, transport_api_version V3, one envoy_grpc service
-// naming a STATIC cluster with one endpoint; DELTA_GRPC is not supported
-// yet) and lds_config and cds_config set to ads with resource_api_version
-// V3 (translated into config.Snapshot.ADS),
+// dynamic_resources with an optional ads_config (api_type GRPC,
+// AGGREGATED_GRPC, DELTA_GRPC or AGGREGATED_DELTA_GRPC,
+// transport_api_version V3, one envoy_grpc service naming a STATIC
+// cluster with one endpoint; translated into config.Snapshot.ADS) and
+// lds_config and cds_config, each ads (which needs the ads_config) or a
+// file (path_config_source with path and watched_directory, or path),
+// resource_api_version V3,
 // admin.access_log_path (deprecated; "/dev/null" means none),
 // static_resources.listeners and .clusters, and layered_runtime limited to
 // admin layers and empty static layers.
@@ -178,7 +215,8 @@
 // everywhere, listener traffic_direction, health check name and
 // load_assignment.cluster_name. Everything else not listed above is
 // rejected when set, including node.metadata and node.locality (nothing
-// sends them yet), dynamic_resources other than ADS (see below),
+// sends them yet), config sources other than ads and files
+// (api_config_source, self, initial_fetch_timeout),
 // stats_config, watchdogs, overload_manager, transport_socket (TLS) on
 // chains and clusters, listener and admin socket options, access log
 // filters and listener-level access_log.

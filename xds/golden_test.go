@@ -2,6 +2,7 @@ package xds
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -50,14 +51,26 @@ func checkGolden(t *testing.T, golden string, got []byte) {
 func TestGoodBootstraps(t *testing.T) {
 	for _, f := range testFiles(t, "good") {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			snap, err := LoadBootstrapFile(f)
+			data, err := os.ReadFile(f)
 			if err != nil {
-				t.Fatalf("LoadBootstrapFile: %v", err)
+				t.Fatal(err)
+			}
+			snap, dyn, err := LoadBootstrapDynamic(data)
+			if err != nil {
+				t.Fatalf("LoadBootstrapDynamic: %v", err)
 			}
 			// The version hashes the file, comments included; it has its
 			// own test.
 			snap.Version = ""
-			checkGolden(t, strings.TrimSuffix(f, ".yaml")+".golden", dumpSnapshot(snap))
+			got := dumpSnapshot(snap)
+			if dyn != nil {
+				b, err := json.MarshalIndent(dyn, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(append(append(got, "dynamic_resources: "...), b...), '\n')
+			}
+			checkGolden(t, strings.TrimSuffix(f, ".yaml")+".golden", got)
 		})
 	}
 }

@@ -15,14 +15,17 @@ import (
 	"github.com/sidewire/sidewire/xds"
 )
 
-// dynamicConfig runs the ADS client of a bootstrap with dynamic_resources
-// and applies what it receives merged with the static resources.
+// dynamicConfig runs the dynamic resources of a bootstrap (an ADS
+// stream, state of the world or delta, and path config source files,
+// all through one xds.ADSClient) and applies what they provide merged
+// with the static resources.
 //
 // Merging: the applied snapshot holds every static listener and cluster
 // plus the dynamic ones whose names no static resource uses. Static wins
 // a name clash (a warning is logged), as in Envoy, where a static
 // resource cannot be replaced over xDS. Any other conflict (two listeners
-// on one address) fails validation and the update is NACKed.
+// on one address) fails validation and the update is NACKed (or, from a
+// file, rejected and counted).
 //
 // Endpoint-only updates (Update.Changed == EndpointTypeURL) are applied
 // the same way, whole: the server keeps clusters and listeners whose
@@ -34,29 +37,36 @@ type dynamicConfig struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu     sync.Mutex
-	static *config.Snapshot
-	last   *xds.Update // nil until the first update is applied
+	mu      sync.Mutex
+	static  *config.Snapshot
+	sources xds.DynamicResources
+	last    *xds.Update // nil until the first update is applied
 }
 
 var _ xds.Applier = (*dynamicConfig)(nil)
 
-// startADS starts the ADS client of snap, which must be validated and
-// have ADS set, after snap was applied. Stop ends it.
-func startADS(srv *server.Server, snap *config.Snapshot, store *telemetry.Store, log *slog.Logger) (*dynamicConfig, error) {
-	target, err := snap.ADSTarget()
-	if err != nil {
-		return nil, fmt.Errorf("start ads: %w", err)
+// startADS starts the dynamic resources of b (an ADS client, files),
+// after b's snapshot was applied. Stop ends them.
+func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.Logger) (*dynamicConfig, error) {
+	snap := b.snap
+	cfg := xds.ADSConfig{
+		Delta:  b.dyn.Delta,
+		LDS:    b.dyn.LDS,
+		CDS:    b.dyn.CDS,
+		Node:   snap.Node,
+		Logger: log,
 	}
-	d := &dynamicConfig{srv: srv, log: log, static: snap, done: make(chan struct{})}
+	if b.dyn.ADSCluster != "" {
+		target, err := snap.ADSTarget()
+		if err != nil {
+			return nil, fmt.Errorf("start ads: %w", err)
+		}
+		cfg.Target = target.String()
+	}
+	d := &dynamicConfig{srv: srv, log: log, static: snap, sources: *b.dyn, done: make(chan struct{})}
 	st := newADSStats(store.Root())
-	d.client = xds.NewADSClient(xds.ADSConfig{
-		Target:      target.String(),
-		Node:        snap.Node,
-		Logger:      log,
-		OnResponse:  st.response,
-		OnConnected: st.connected,
-	}, d)
+	cfg.OnResponse, cfg.OnConnected = st.response, st.connected
+	d.client = xds.NewADSClient(cfg, d)
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	go func() {
@@ -65,8 +75,17 @@ func startADS(srv *server.Server, snap *config.Snapshot, store *telemetry.Store,
 			log.Error("ads client stopped", "error", err)
 		}
 	}()
-	log.Info("ads client started", "cluster", snap.ADS.Cluster, "target", target.String())
+	log.Info("dynamic resources started", "ads_cluster", b.dyn.ADSCluster, "target", cfg.Target, "delta", cfg.Delta,
+		"lds", sourceName(cfg.LDS), "cds", sourceName(cfg.CDS))
 	return d, nil
+}
+
+// sourceName describes an LDS or CDS source for logs and /config_dump.
+func sourceName(f *xds.FileSource) string {
+	if f == nil {
+		return "ads"
+	}
+	return f.Path
 }
 
 // Stop ends the ADS client and waits for it. It may be called on nil.
@@ -95,25 +114,33 @@ func (d *dynamicConfig) ApplyXDS(u *xds.Update) error {
 	return nil
 }
 
-// reload replaces the static part with snap and re-applies it merged
-// with the last update. The ADS source itself cannot change on reload.
-func (d *dynamicConfig) reload(snap *config.Snapshot) error {
+// reload replaces the static part with b's snapshot and re-applies it
+// merged with the last update. The dynamic sources themselves cannot
+// change on reload.
+func (d *dynamicConfig) reload(b *loaded) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if snap.ADS == nil || *snap.ADS != *d.static.ADS {
-		return errors.New("reload: dynamic_resources changed; restart sidewire to change the ADS source")
+	if b.dyn == nil || !sameSources(*b.dyn, d.sources) {
+		return errors.New("reload: dynamic_resources changed; restart sidewire to change them")
 	}
-	oldT, _ := d.static.ADSTarget()
-	newT, _ := snap.ADSTarget()
-	if oldT != newT {
-		return errors.New("reload: the ADS cluster's endpoint changed; restart sidewire to change it")
+	if d.sources.ADSCluster != "" {
+		oldT, _ := d.static.ADSTarget()
+		newT, _ := b.snap.ADSTarget()
+		if oldT != newT {
+			return errors.New("reload: the ADS cluster's endpoint changed; restart sidewire to change it")
+		}
 	}
-	merged := d.merge(snap, d.last)
+	merged := d.merge(b.snap, d.last)
 	if err := d.srv.Apply(context.Background(), merged); err != nil {
 		return err
 	}
-	d.static = snap
+	d.static = b.snap
 	return nil
+}
+
+func sameSources(a, b xds.DynamicResources) bool {
+	eq := func(x, y *xds.FileSource) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return a.ADSCluster == b.ADSCluster && a.Delta == b.Delta && eq(a.LDS, b.LDS) && eq(a.CDS, b.CDS)
 }
 
 // merge returns static plus u's resources (see dynamicConfig). u may be
@@ -207,7 +234,10 @@ func (s *adsStats) connected(up bool) {
 
 // adsDump is the dynamic section of /config_dump.
 type adsDump struct {
-	Cluster     string            `json:"ads_cluster"`
+	Cluster     string            `json:"ads_cluster,omitempty"`
+	Delta       bool              `json:"delta,omitempty"`
+	LDS         string            `json:"lds_source"`
+	CDS         string            `json:"cds_source"`
 	Connected   bool              `json:"connected"`
 	Versions    map[string]string `json:"version_info"`
 	LastUpdated *time.Time        `json:"last_updated,omitempty"`
@@ -223,10 +253,11 @@ func (d *dynamicConfig) dump() adsDump {
 	st := d.Status()
 	ls, cs := d.dynamicNames()
 	d.mu.Lock()
-	cluster := d.static.ADS.Cluster
+	src := d.sources
 	d.mu.Unlock()
 	out := adsDump{
-		Cluster: cluster, Connected: st.Connected, Versions: map[string]string{},
+		Cluster: src.ADSCluster, Delta: src.Delta, LDS: sourceName(src.LDS), CDS: sourceName(src.CDS),
+		Connected: st.Connected, Versions: map[string]string{},
 		Warming: st.Warming, LastError: st.LastError, Updates: st.Updates, Rejected: st.Rejected,
 		Listeners: ls, Clusters: cs,
 	}

@@ -107,14 +107,17 @@ func e2eAssignment(name string, addr *net.TCPAddr) *endpointv3.ClusterLoadAssign
 	}}}
 }
 
-func adsBootstrap(cpAddr string) string {
+func adsBootstrap(cpAddr string) string { return adsBootstrapAPI(cpAddr, "GRPC") }
+
+// adsBootstrapAPI is adsBootstrap with the ads_config api_type given.
+func adsBootstrapAPI(cpAddr, apiType string) string {
 	host, port, _ := net.SplitHostPort(cpAddr)
 	return fmt.Sprintf(`node: {id: %s, cluster: e2e}
 admin:
   address: {socket_address: {address: 127.0.0.1, port_value: 0}}
 dynamic_resources:
   ads_config:
-    api_type: GRPC
+    api_type: %s
     transport_api_version: V3
     grpc_services:
     - envoy_grpc: {cluster_name: xds}
@@ -130,7 +133,7 @@ static_resources:
       endpoints:
       - lb_endpoints:
         - endpoint: {address: {socket_address: {address: %s, port_value: %s}}}
-`, adsNode, host, port)
+`, adsNode, apiType, host, port)
 }
 
 // listenerAddr returns the bound address of the named listener, or "".

@@ -60,20 +60,27 @@ func newLogger(level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("parse --log-format: unknown format %q", format)
 }
 
+// loaded is a bootstrap read from a file or the embedded default.
+type loaded struct {
+	snap *config.Snapshot
+	dyn  *xds.DynamicResources // nil without dynamic_resources
+	raw  []byte
+}
+
 // load reads the bootstrap named by path, or the embedded default.
-func load(path string) (*config.Snapshot, []byte, error) {
+func load(path string) (*loaded, error) {
 	data := xds.DefaultBootstrapYAML()
 	if path != "" {
 		var err error
 		if data, err = os.ReadFile(path); err != nil {
-			return nil, nil, fmt.Errorf("read config: %w", err)
+			return nil, fmt.Errorf("read config: %w", err)
 		}
 	}
-	snap, err := xds.LoadBootstrap(data)
+	snap, dyn, err := xds.LoadBootstrapDynamic(data)
 	if err != nil {
-		return nil, nil, &configError{source: describe(path), err: err}
+		return nil, &configError{source: describe(path), err: err}
 	}
-	return snap, data, nil
+	return &loaded{snap: snap, dyn: dyn, raw: data}, nil
 }
 
 func describe(path string) string {
@@ -88,10 +95,11 @@ func run(ctx context.Context, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	snap, raw, err := load(f.config)
+	b, err := load(f.config)
 	if err != nil {
 		return err
 	}
+	snap, raw := b.snap, b.raw
 	store := telemetry.NewStore()
 	srv := server.New(server.Options{Stats: store, Logger: log, DrainTime: f.listenerDrainTime})
 	quit := make(chan struct{}, 1)
@@ -115,8 +123,8 @@ func run(ctx context.Context, f runFlags) error {
 		return err
 	}
 	var dyn *dynamicConfig
-	if snap.ADS != nil {
-		if dyn, err = startADS(srv, snap, store, log); err != nil {
+	if b.dyn != nil {
+		if dyn, err = startADS(srv, b, store, log); err != nil {
 			srv.Close()
 			return err
 		}
@@ -182,20 +190,20 @@ func reload(srv *server.Server, path string, log *slog.Logger, dump *dumper, dyn
 		log.Warn("SIGHUP ignored: running the embedded default, nothing to reload")
 		return
 	}
-	snap, raw, err := load(path)
+	b, err := load(path)
 	switch {
 	case err != nil:
 	case dyn != nil:
-		err = dyn.reload(snap)
-	case snap.ADS != nil:
-		err = errors.New("reload: dynamic_resources added; restart sidewire to start ADS")
+		err = dyn.reload(b)
+	case b.dyn != nil:
+		err = errors.New("reload: dynamic_resources added; restart sidewire to start them")
 	default:
-		err = srv.Apply(context.Background(), snap)
+		err = srv.Apply(context.Background(), b.snap)
 	}
 	if err != nil {
 		log.Error("reload failed; keeping the running config", "error", err)
 		return
 	}
-	dump.set(raw)
-	log.Info("reloaded", "config", path, "listeners", len(snap.Listeners), "clusters", len(snap.Clusters))
+	dump.set(b.raw)
+	log.Info("reloaded", "config", path, "listeners", len(b.snap.Listeners), "clusters", len(b.snap.Clusters))
 }

@@ -8,15 +8,24 @@
 // # Connections
 //
 // A Filter serves each downstream connection with a session.Session whose
-// server codec is the connection's state (connState): decoding runs on
-// the session's read goroutine in request order, so AUTH, HELLO, CLIENT
-// SETNAME and QUIT take effect exactly where the client put them, and
-// each request carries the state it was decoded under (its admission,
-// packed into Frame.ID, which Redis frames do not use). Handlers run
-// concurrently, one goroutine per request, but take turns by decode
-// sequence to queue their upstream commands (see turns): a client's
-// pipelined commands reach each upstream in the order it sent them, and
-// their replies are awaited in parallel.
+// server codec is the connection's state (connState): decoding applies
+// AUTH, HELLO, CLIENT SETNAME and QUIT exactly where the client put them,
+// and each request carries the state it was decoded under (its admission,
+// packed into Frame.ID, which Redis frames do not use). The router runs
+// inline on the session's read goroutine (session.Config.Inline): it
+// routes each command as it is decoded and queues it on its upstream
+// with pool.Pipeline.SendAsync, so a client's commands reach each
+// upstream in the order it sent them, with no goroutine per command. It
+// never waits for a reply: the upstream connection's reader completes
+// the command (exchange.Complete), which answers the stream.
+//
+// Writes are batched both ways with pool.Batch: the commands decoded
+// from one read of the client are written upstream together once all of
+// them are queued (or by the pool's writer goroutine, which coalesces
+// many clients' commands, when others are already in flight), and the
+// replies read together from an upstream are written to each client
+// together, by the reader, with a write that does not block; only what
+// a slow client's socket cannot take wakes the session's writer.
 //
 // HELLO is answered locally (server, version, proto, id, mode standalone,
 // role master, modules) as a RESP2 array or RESP3 map. A listener whose

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sidewire/sidewire/internal/testpeer"
+)
+
+const dynamicConfigFS = "../../testdata/bootstrap/envoy-examples/dynamic-config-fs"
+
+// TestPathConfigDynamicConfigFS runs Envoy's dynamic-config-fs example
+// (see its README in envoyproxy/examples): listeners and clusters come
+// from files; editing cds.yaml in place with sed moves traffic from
+// service1 to service2. Only paths and addresses differ from the
+// example (and its HTTP filter, see configs/lds.yaml).
+func TestPathConfigDynamicConfigFS(t *testing.T) {
+	sed, err := exec.LookPath("sed")
+	if err != nil {
+		t.Fatalf("sed is needed to edit cds.yaml as the example does (apt-get install -y sed): %v", err)
+	}
+	service1, service2 := testpeer.StartEcho(t), testpeer.StartEcho(t)
+	dir := t.TempDir()
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dynamicConfigFS, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	cds := strings.NewReplacer("address: service1", "address: 127.0.0.1",
+		"port_value: 8080", "port_value: "+strconv.Itoa(service1.Addr().Port)).Replace(read("configs/cds.yaml"))
+	for name, data := range map[string]string{"cds.yaml": cds, "lds.yaml": read("configs/lds.yaml")} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := startSidewire(t, strings.ReplaceAll(read("envoy.yaml"), "/var/lib/envoy/", dir+"/"))
+
+	// Step 2: the listener answers from service1.
+	var addr string
+	eventually(t, 30*time.Second, "listener_0 from lds.yaml", func() error {
+		if addr = p.listenerAddr("listener_0"); addr == "" {
+			return fmt.Errorf("not in /listeners")
+		}
+		return nil
+	})
+	if err := echoVia(addr, []byte("step 2")); err != nil || service1.Served() != 1 {
+		t.Fatalf("echo through listener_0: %v; service1 served %d, want 1", err, service1.Served())
+	}
+	// Step 3: the config dump shows the cluster and where it came from.
+	if sources := pathDump(t, p); sources.CDS != filepath.Join(dir, "cds.yaml") || len(sources.Clusters) != 1 || sources.Clusters[0] != "example_proxy_cluster" {
+		t.Errorf("/config_dump dynamic state = %+v", sources)
+	}
+
+	// Step 4: sed -i s/service1/service2/ (here: service1's port to
+	// service2's; sed copies, edits and renames over the file).
+	edit := exec.Command(sed, "-i", fmt.Sprintf("s/port_value: %d/port_value: %d/", service1.Addr().Port, service2.Addr().Port), filepath.Join(dir, "cds.yaml"))
+	if out, err := edit.CombinedOutput(); err != nil {
+		t.Fatalf("sed: %v\n%s", err, out)
+	}
+	// Step 5: new connections reach service2.
+	eventually(t, 10*time.Second, "traffic moves to service2", func() error {
+		before := service2.Served()
+		if err := echoVia(p.listenerAddr("listener_0"), []byte("step 5")); err != nil {
+			return err
+		}
+		if service2.Served() == before {
+			return fmt.Errorf("service2 served nothing (service1 %d)", service1.Served())
+		}
+		return nil
+	})
+	if n := p.stat("cluster_manager.cds.update_success"); n < 2 {
+		t.Errorf("cluster_manager.cds.update_success = %d, want >= 2", n)
+	}
+
+	// A broken cds.yaml is rejected and counted; traffic keeps flowing.
+	if err := os.WriteFile(filepath.Join(dir, "cds.yaml"), []byte(strings.Replace(cds, "STRICT_DNS", "ORIGINAL_DST_LB", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "cluster_manager.cds.update_rejected", func() error {
+		if n := p.stat("cluster_manager.cds.update_rejected"); n < 1 {
+			return fmt.Errorf("= %d", n)
+		}
+		return nil
+	})
+	if err := echoVia(p.listenerAddr("listener_0"), []byte("after the bad file")); err != nil {
+		t.Errorf("echo after the rejected cds.yaml: %v", err)
+	}
+	if d := pathDump(t, p); !strings.Contains(d.LastError, "cds.yaml") {
+		t.Errorf("last_error = %q, want it to name cds.yaml", d.LastError)
+	}
+	if !p.hasLog("xds update rejected", "cds.yaml") {
+		t.Errorf("no log line about the rejected cds.yaml\n%s", p.logText())
+	}
+}
+
+type pathSources struct {
+	LDS       string   `json:"lds_source"`
+	CDS       string   `json:"cds_source"`
+	Clusters  []string `json:"dynamic_clusters"`
+	LastError string   `json:"last_error"`
+}
+
+func pathDump(t *testing.T, p *proc) pathSources {
+	t.Helper()
+	code, body := p.get("/config_dump")
+	if code != 200 {
+		t.Fatalf("/config_dump: %d %s", code, body)
+	}
+	var dump struct {
+		Dynamic struct {
+			ADS pathSources `json:"ads"`
+		} `json:"dynamic_resources"`
+	}
+	if err := json.Unmarshal([]byte(body), &dump); err != nil {
+		t.Fatalf("/config_dump is not JSON: %v\n%s", err, body)
+	}
+	return dump.Dynamic.ADS
+}

@@ -1,0 +1,242 @@
+package xds
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/sidewire/sidewire/proxy/config"
+)
+
+// change is one transport-neutral update of one resource type: a
+// state-of-the-world response, a delta response or a file's contents.
+type change struct {
+	typ string
+	// version is version_info, system_version_info or a file's version.
+	version string
+	// mode says how resources merge into the accepted state.
+	mode changeMode
+	// resources are the resources sent; removed the names a delta
+	// response removes.
+	resources []resourceItem
+	removed   []string
+	// file is the EDS file a fileEDS change comes from.
+	file FileSource
+	// ads reports whether the bootstrap has an ads_config, so clusters
+	// may take their endpoints over ADS.
+	ads bool
+}
+
+// changeMode is how a change merges into the accepted state.
+type changeMode int
+
+const (
+	// sotw: listeners and clusters are replaced whole; load assignments
+	// merge by name (SotW EDS responses carry the ones that changed).
+	sotw changeMode = iota
+	// delta: resources merge by name and removed names go.
+	delta
+	// fileEDS: the assignments of the EDS clusters fed by change.file are
+	// replaced by those in it; a name missing from it goes.
+	fileEDS
+)
+
+// resourceItem is one resource of a change. name and version are set
+// over delta xDS only.
+type resourceItem struct {
+	name, version string
+	res           *anypb.Any
+}
+
+// apply translates ch into s, a clone of the accepted state. Every
+// resource is translated, so the error lists every problem of the change;
+// any error rejects the whole change.
+func (s *adsState) apply(ch *change) error {
+	var errs errList
+	switch ch.typ {
+	case ListenerTypeURL:
+		got := decodeAll(&errs, ch, "listener", (*listenerv3.Listener).GetName, TranslateListener)
+		s.listeners = merge(s.listeners, got, ch)
+	case ClusterTypeURL:
+		s.applyClusters(&errs, ch)
+	case EndpointTypeURL:
+		got := decodeAll(&errs, ch, "cluster_load_assignment", (*endpointv3.ClusterLoadAssignment).GetClusterName, TranslateLoadAssignment)
+		s.applyEndpoints(got, ch)
+	default:
+		return fmt.Errorf("handle response: unexpected type %s", ch.typ)
+	}
+	if errs.len() > 0 {
+		return errs.err()
+	}
+	// With a control plane, the EDS version is its own (it goes back in
+	// requests); EDS files then only label their log lines.
+	if ch.mode != fileEDS || !ch.ads {
+		s.versions[ch.typ] = ch.version
+	}
+	if ch.mode == delta {
+		s.setResourceVersions(ch)
+	}
+	s.pruneEndpoints()
+	return nil
+}
+
+// applyClusters translates and merges clusters, noting which EDS
+// clusters take their endpoints from a file.
+func (s *adsState) applyClusters(errs *errList, ch *change) {
+	files := map[string]FileSource{}
+	got := decodeAll(errs, ch, "cluster", (*clusterv3.Cluster).GetName, func(p string, m *clusterv3.Cluster) (*config.Cluster, error) {
+		c, err := TranslateCluster(p, m)
+		if err != nil || c.Type != config.EDS {
+			return c, err
+		}
+		src, err := edsSource(p, m.GetEdsClusterConfig().GetEdsConfig(), ch.ads)
+		if src != nil {
+			files[c.Name] = *src
+		}
+		return c, err
+	})
+	if ch.mode == sotw {
+		clear(s.edsFiles)
+	}
+	for _, n := range ch.removed {
+		delete(s.edsFiles, n)
+	}
+	for n := range got {
+		delete(s.edsFiles, n)
+	}
+	maps.Copy(s.edsFiles, files)
+	s.clusters = merge(s.clusters, got, ch)
+}
+
+// applyEndpoints merges translated assignments. A removed assignment of
+// an EDS cluster that remains becomes empty (the cluster has no
+// endpoints), as in Envoy, rather than warming the cluster again.
+func (s *adsState) applyEndpoints(got map[string]*config.LoadAssignment, ch *change) {
+	files := s.edsFileNames()
+	if ch.mode == fileEDS {
+		for _, n := range files[ch.file] {
+			delete(s.endpoints, n)
+			if la := got[n]; la != nil {
+				s.endpoints[n] = la
+			}
+		}
+		return
+	}
+	// Over ADS, assignments of clusters fed by a file are left alone.
+	fromFiles := map[string]bool{}
+	for _, names := range files {
+		for _, n := range names {
+			fromFiles[n] = true
+		}
+	}
+	for _, n := range ch.removed {
+		if s.endpoints[n] != nil && !fromFiles[n] {
+			s.endpoints[n] = &config.LoadAssignment{OverprovisioningFactor: defaultOverprovisioningFactor}
+		}
+	}
+	for n, la := range got {
+		if !fromFiles[n] {
+			s.endpoints[n] = la
+		}
+	}
+}
+
+// setResourceVersions records the versions of a delta change.
+func (s *adsState) setResourceVersions(ch *change) {
+	rv := s.resourceVersions[ch.typ]
+	if rv == nil {
+		rv = map[string]string{}
+		s.resourceVersions[ch.typ] = rv
+	}
+	for _, it := range ch.resources {
+		rv[it.name] = it.version
+	}
+	for _, n := range ch.removed {
+		delete(rv, n)
+	}
+}
+
+// merge returns cur updated with got as ch's mode says. cur is the
+// clone's own map and may be changed.
+func merge[T any](cur, got map[string]T, ch *change) map[string]T {
+	if ch.mode == sotw {
+		return got
+	}
+	for _, n := range ch.removed {
+		delete(cur, n)
+	}
+	maps.Copy(cur, got)
+	return cur
+}
+
+// decodeAll unpacks and translates every resource of ch into a map by
+// name. Its error paths are `listener "name"`, or `listener[3]` when the
+// resource has no name or cannot be decoded.
+func decodeAll[M any, PM interface {
+	*M
+	proto.Message
+}, T any](errs *errList, ch *change, kind string, name func(PM) string, translate func(path string, m PM) (T, error)) map[string]T {
+	out := map[string]T{}
+	for i, it := range ch.resources {
+		p := index(kind, i)
+		if it.res == nil {
+			continue // a delta heartbeat: the resource is unchanged
+		}
+		m := PM(new(M))
+		if err := it.res.UnmarshalTo(m); err != nil {
+			errs.wrap(p, fmt.Errorf("decode %s: %w", it.res.GetTypeUrl(), err))
+			continue
+		}
+		n := name(m)
+		if n == "" {
+			f := "name"
+			if kind == "cluster_load_assignment" {
+				f = "cluster_name"
+			}
+			errs.add(field(p, f), "is required")
+			continue
+		}
+		p = resourceName(kind, n)
+		v, err := translate(p, m)
+		if err != nil {
+			errs.addErr(err)
+			continue
+		}
+		if it.name != "" && it.name != n {
+			errs.add(p, "is sent under the name %q", it.name)
+			continue
+		}
+		if _, dup := out[n]; dup {
+			errs.wrap(p, errors.New("sent twice in one response"))
+			continue
+		}
+		out[n] = v
+	}
+	return out
+}
+
+// edsSource returns an EDS cluster's eds_config when it is a file (nil
+// for ads), or an error when it is ads and the bootstrap has no
+// ads_config.
+func edsSource(path string, cs *corev3.ConfigSource, ads bool) (*FileSource, error) {
+	p := field(path, "eds_cluster_config.eds_config")
+	if src, ok := fileSource(cs); ok {
+		return &src, nil
+	}
+	if !ads {
+		return nil, &config.FieldError{Path: field(p, "ads"), Err: errors.New("needs dynamic_resources.ads_config in the bootstrap")}
+	}
+	return nil, nil
+}
+
+// resourceName is the path of a resource in errors: `listener "l1"`.
+func resourceName(kind, name string) string {
+	return kind + " " + quote(name)
+}
