@@ -40,6 +40,9 @@ type Options struct {
 	// reference machine; Sidewire uses GOMAXPROCS, which defaults to the
 	// core count).
 	HaproxyThreads int
+	// SidewireConcurrency is passed as `sidewire run --concurrency`
+	// (GOMAXPROCS); 0 leaves Sidewire's default, every core.
+	SidewireConcurrency int
 
 	// ReadyTimeout bounds the wait for a started process to serve
 	// (default 10s); RunTimeout bounds one load run (default 2m).

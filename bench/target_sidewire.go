@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -110,7 +111,11 @@ func startSidewire(name string, gen sidewireBootstrap) func(context.Context, *En
 		}
 		// Like the baselines, no per-connection logging; a short drain so
 		// that Stop does not wait out the default 20s.
-		p, err := env.Start(name, []string{env.Opts.Sidewire, "run", "-c", cfg, "--log-level", "warn", "--drain-time", "1s"})
+		args := []string{env.Opts.Sidewire, "run", "-c", cfg, "--log-level", "warn", "--drain-time", "1s"}
+		if n := env.Opts.SidewireConcurrency; n > 0 {
+			args = append(args, "--concurrency", strconv.Itoa(n))
+		}
+		p, err := env.Start(name, args)
 		if err != nil {
 			return Endpoint{}, err
 		}

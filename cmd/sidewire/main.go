@@ -1,6 +1,7 @@
 // Command sidewire is the Sidewire proxy: `sidewire run` serves a bootstrap
-// (or the embedded default), `sidewire validate` checks one, and
-// `sidewire version` prints the build.
+// (or the embedded default), `sidewire validate` checks one,
+// `sidewire control-plane` serves a directory of Envoy resources over ADS,
+// and `sidewire version` prints the build.
 package main
 
 import (
@@ -24,6 +25,6 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), validateCmd(), versionCmd())
+	root.AddCommand(runCmd(), validateCmd(), controlPlaneCmd(), versionCmd())
 	return root
 }

@@ -48,6 +48,7 @@ func parseFlags(args []string) (config, error) {
 	fs.Float64Var(&c.opts.MaxForeign, "max-foreign", 0.10, "share of the machine's CPU other processes may use during a run before it is measured again")
 	fs.IntVar(&c.opts.NoisyRetries, "noisy-retries", 2, "how many times a run above -max-foreign is measured again (the quietest attempt is kept)")
 	fs.IntVar(&c.opts.HaproxyThreads, "haproxy-threads", 2, "haproxy nbthread")
+	fs.IntVar(&c.opts.SidewireConcurrency, "sidewire-concurrency", 0, "sidewire run --concurrency (GOMAXPROCS); 0: Sidewire's default")
 	fs.StringVar(&c.opts.Haproxy, "haproxy", "/usr/sbin/haproxy", "haproxy binary")
 	fs.StringVar(&c.opts.Nutcracker, "nutcracker", "/usr/sbin/nutcracker", "twemproxy (nutcracker) binary")
 	fs.StringVar(&c.opts.RedisServer, "redis-server", "/usr/bin/redis-server", "redis-server binary")
