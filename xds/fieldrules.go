@@ -18,6 +18,10 @@ import "google.golang.org/protobuf/reflect/protoreflect"
 //   - ClusterLoadAssignment.cluster_name: a label in static clusters; EDS
 //     matches assignments by resource name.
 //   - HealthCheck.name: a label for Envoy's health check event logs.
+//   - Cluster.http2_protocol_options (deprecated form of the HTTP/2
+//     protocol option): Sidewire's only HTTP upstreams are gRPC control
+//     planes, which it always reaches over HTTP/2; elsewhere the setting
+//     means nothing to a TCP or protocol proxy.
 //   - RuntimeFractionalPercent.runtime_key: Sidewire has no runtime values
 //     (static layer keys are rejected), so the key is never found and
 //     default_value applies, as in an Envoy whose runtime lacks the key.
@@ -160,8 +164,13 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 		"dns_refresh_rate": use, "dns_lookup_family": use, "load_assignment": use,
 		"circuit_breakers": use, "health_checks": use, "outlier_detection": use,
 		"typed_extension_protocol_options": use, "metadata": inert, "cluster_type": use,
+		"http2_protocol_options": inert,
 	},
 	"envoy.config.cluster.v3.Cluster.CustomClusterType": {"name": use, "typed_config": use},
+	// Upstream HTTP options: only "HTTP/2", for gRPC (xDS) clusters.
+	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions":                    {"explicit_http_config": use},
+	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig": {"http2_protocol_options": use},
+	"envoy.config.core.v3.Http2ProtocolOptions":                                 {},
 	"envoy.extensions.clusters.redis.v3.RedisClusterConfig": {
 		"cluster_refresh_rate": use, "cluster_refresh_timeout": use, "redirect_refresh_interval": use,
 		"redirect_refresh_threshold": use, "failure_refresh_threshold": use,

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	redisproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
+	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -28,6 +29,10 @@ var protocolOptions = map[string]protocolOption{
 	config.RedisProxyFilter: {
 		msgType:   (&redisproxyv3.RedisProtocolOptions{}).ProtoReflect().Type(),
 		translate: redisProtocolOptions,
+	},
+	config.HTTPProtocolOptionsName: {
+		msgType:   (&httpv3.HttpProtocolOptions{}).ProtoReflect().Type(),
+		translate: httpProtocolOptions,
 	},
 }
 

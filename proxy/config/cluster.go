@@ -100,8 +100,20 @@ type Cluster struct {
 	OutlierDetection *OutlierDetection
 	// ProtocolOptions holds typed_extension_protocol_options translated by
 	// the protocol that owns them, keyed by Envoy extension name:
-	// *RedisProtocolOptions under RedisProxyFilter.
+	// *RedisProtocolOptions under RedisProxyFilter, *HTTPProtocolOptions
+	// under HTTPProtocolOptionsName.
 	ProtocolOptions map[string]any
+}
+
+// HTTPProtocolOptionsName is the typed_extension_protocol_options key of
+// Envoy's upstream HTTP options.
+const HTTPProtocolOptionsName = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+
+// HTTPProtocolOptions are a cluster's upstream HTTP options. Sidewire's
+// HTTP upstreams are gRPC control planes, always HTTP/2; the setting
+// records that the config asked for it, as Envoy's xDS clusters must.
+type HTTPProtocolOptions struct {
+	HTTP2 bool
 }
 
 // LoadAssignment is a cluster's endpoints by locality and priority.
