@@ -5,7 +5,7 @@ BIN       ?= bin/sidewire
 FUZZTIME  ?= 4s
 export GOFLAGS ?= -mod=mod
 
-.PHONY: all build run test vet unit fuzz clean
+.PHONY: all build run test vet unit fuzz interop clean
 
 all: build
 
@@ -17,8 +17,9 @@ run: build
 	$(BIN) run
 
 # The whole suite: vet, unit and integration tests under the race
-# detector, then a short fuzz pass over every Fuzz target.
-test: vet unit fuzz
+# detector, a short fuzz pass over every Fuzz target, then the interop
+# tests against real dubbo-go peers.
+test: vet unit fuzz interop
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -30,6 +31,13 @@ unit:
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz-all.sh
 
+# interop/ is its own Go module (dubbo-go and its ~450 modules stay out of
+# the main go.mod): Sidewire, race-built, driven by real dubbo-go
+# consumers and providers. The first run downloads ~900 MB of modules and
+# takes ~5 minutes; a warm run ~30 s.
+interop:
+	cd interop && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
+
 # `make bench` builds bin/sidewire, runs every Go benchmark with -benchmem,
 # then the loopback load harness (bench/cmd/loadtest), which compares the
 # same load direct, through Sidewire and through haproxy/twemproxy and
@@ -39,8 +47,9 @@ fuzz:
 # and Go benchmark flags in BENCH_GO_ARGS, e.g. BENCH_GO_ARGS='-benchtime 2s'.
 BENCH_ARGS    ?=
 BENCH_GO_ARGS ?=
+DUBBO_BENCH_ARGS ?=
 
-.PHONY: bench bench-go bench-load
+.PHONY: bench bench-go bench-load bench-dubbo
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_GO_ARGS) ./...
@@ -56,3 +65,7 @@ bench-load: build
 
 clean:
 	rm -rf bin
+
+# Dubbo calls direct vs through Sidewire (interop/dubbo/cmd/dubboload).
+bench-dubbo: build
+	cd interop && $(GO) run ./dubbo/cmd/dubboload -sidewire $(abspath $(BIN)) $(DUBBO_BENCH_ARGS)
