@@ -27,6 +27,9 @@ type Cluster struct {
 	lbOpts  lb.Options
 	timeout time.Duration // connect timeout
 	od      *outlierDetector
+	// provider discovers the hosts of cluster types that find their own
+	// (envoy.clusters.redis); nil for the others.
+	provider Provider
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -88,6 +91,9 @@ func newCluster(m *Manager, cfg *config.Cluster, prev *Cluster) *Cluster {
 		}
 	}
 	c.cfg.Store(cfg)
+	if f := providerFactory(cfg.Type); f != nil {
+		c.provider = f(c)
+	}
 	return c
 }
 
@@ -104,6 +110,10 @@ func (c *Cluster) start() {
 	case config.EDS:
 		if cfg.LoadAssignment != nil {
 			c.applyAssignment(cfg.LoadAssignment)
+		}
+	default:
+		if c.provider != nil {
+			c.goRun(c.provider.Run)
 		}
 	}
 	if c.od != nil {

@@ -119,6 +119,9 @@ func buildState(hosts []*Host, cfg *config.Cluster, opts lb.Options) (*lbState, 
 }
 
 func newPicker(p config.LBPolicy, hosts []*Host, opts lb.Options) (lb.Picker, error) {
+	if p == config.ClusterProvided {
+		p = config.Random // the cluster type places requests; Pick is its fallback
+	}
 	ws := make([]lb.Weighted, len(hosts))
 	for i, h := range hosts {
 		ws[i] = lb.Weighted{Key: h.target.Load().str, Weight: h.Weight(), Active: &h.active}

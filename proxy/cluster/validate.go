@@ -18,8 +18,15 @@ func validate(c *config.Cluster) error {
 	if c.Name == "" {
 		return fmt.Errorf("%w: cluster name is empty", ErrInvalidConfig)
 	}
-	if err := lb.OptionsFor(c).Validate(c.LBPolicy); err != nil {
-		return invalid(c.Name, "lb_policy %v: %v", c.LBPolicy, err)
+	if (c.LBPolicy == config.ClusterProvided) != (c.Type == config.RedisClusterType) {
+		return invalid(c.Name, "lb_policy CLUSTER_PROVIDED goes with cluster type envoy.clusters.redis, and only with it")
+	}
+	// CLUSTER_PROVIDED leaves placement to the cluster type; Pick is
+	// random then.
+	if c.LBPolicy != config.ClusterProvided {
+		if err := lb.OptionsFor(c).Validate(c.LBPolicy); err != nil {
+			return invalid(c.Name, "lb_policy %v: %v", c.LBPolicy, err)
+		}
 	}
 	switch c.DNSLookupFamily {
 	case "", "auto", "v4_only", "v6_only", "v4_preferred", "all":
@@ -52,6 +59,10 @@ func validate(c *config.Cluster) error {
 		}
 		if c.Type == config.LogicalDNS && n != 1 {
 			return invalid(c.Name, "LOGICAL_DNS cluster needs exactly one endpoint, has %d", n)
+		}
+	case config.RedisClusterType:
+		if err := validateProvided(c); err != nil {
+			return err
 		}
 	case config.EDS:
 		if c.LoadAssignment != nil {
@@ -125,6 +136,34 @@ func validatePriorities(cluster string, la *config.LoadAssignment) error {
 		if !ok && slices.Contains(used[p:], true) {
 			return invalid(cluster, "priorities skip %d", p)
 		}
+	}
+	return nil
+}
+
+// validateProvided checks a cluster whose Provider discovers its hosts
+// (envoy.clusters.redis): its type has a registered Provider, and its
+// load assignment names at least one seed, by IP address or host name.
+func validateProvided(c *config.Cluster) error {
+	if providerFactory(c.Type) == nil {
+		return invalid(c.Name, "cluster type %v is not available in this build (no provider registered)", c.Type)
+	}
+	if c.Type == config.RedisClusterType && c.RedisCluster == nil {
+		return invalid(c.Name, "%v cluster has no RedisClusterConfig", c.Type)
+	}
+	if c.LoadAssignment == nil {
+		return invalid(c.Name, "%v cluster has no load_assignment (its seeds)", c.Type)
+	}
+	n := 0
+	for _, loc := range c.LoadAssignment.Localities {
+		for _, ep := range loc.Endpoints {
+			n++
+			if ep.Address.Host == "" || ep.Address.Port == 0 || ep.Address.Port > 65535 {
+				return invalid(c.Name, "seed address %q", ep.Address)
+			}
+		}
+	}
+	if n == 0 {
+		return invalid(c.Name, "%v cluster has no seed endpoints", c.Type)
 	}
 	return nil
 }

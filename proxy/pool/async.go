@@ -77,3 +77,21 @@ func (g *group) connFor(ctx context.Context, s *slot, b *Batch) (*conn, error) {
 	}
 	return g.conn(ctx, s)
 }
+
+// Connected reports whether every connection of the pool is up, so that
+// a send will not wait for a dial. Completions, which must not block,
+// use it to decide whether to send from a goroutine of their own.
+func (p *Pipeline) Connected() bool { return p.g.connected() }
+
+func (g *group) connected() bool {
+	for i := range g.slots {
+		s := &g.slots[i]
+		s.mu.Lock()
+		c := s.conn
+		s.mu.Unlock()
+		if c == nil || c.isClosed() {
+			return false
+		}
+	}
+	return true
+}

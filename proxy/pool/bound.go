@@ -93,6 +93,17 @@ func (bc *BoundConn) RoundTrip(ctx context.Context, req *codecs.Frame, dst []Res
 	return bc.c.roundTrip(ctx, req, dst)
 }
 
+// SendAsync queues req like Pipeline.SendAsync and returns without
+// waiting; done is told the outcome, in request order, on the
+// connection's read goroutine (or the goroutine failing it). Unlike a
+// Pipeline a BoundConn never re-dials: once it has failed SendAsync
+// fails. Options.Timeout bounds the request as on a Pipeline (0: only a
+// failure or Close ends it).
+func (bc *BoundConn) SendAsync(ctx context.Context, req *codecs.Frame, done Completion, b *Batch) error {
+	_, err := bc.c.queue(ctx, req, done, b)
+	return err
+}
+
 // Done is closed when the connection has failed or been closed.
 func (bc *BoundConn) Done() <-chan struct{} { return bc.c.done }
 

@@ -22,7 +22,93 @@ const (
 	cmdScript
 	// cmdLocal: answered by the proxy.
 	cmdLocal
+	// cmdPubSub: the SUBSCRIBE and UNSUBSCRIBE families, served on an
+	// upstream connection bound to the client (pubsub.go).
+	cmdPubSub
+	// cmdPublish: PUBLISH and PUBSUB (the pub/sub host), SPUBLISH (its
+	// shard channel's host), on the shared pipeline.
+	cmdPublish
+	// cmdBlocking: commands that may block, served on a bound upstream
+	// connection (blocking.go).
+	cmdBlocking
+	// cmdTxn: MULTI, EXEC, DISCARD, WATCH, UNWATCH (txn.go).
+	cmdTxn
+	// cmdAllShards: keyless commands sent to every shard, replies merged
+	// (keyless.go).
+	cmdAllShards
 )
+
+// opKind tells apart the commands of the kinds above.
+type opKind uint8
+
+const (
+	opNone opKind = iota
+	opSubscribe
+	opPSubscribe
+	opSSubscribe
+	opUnsubscribe
+	opPUnsubscribe
+	opSUnsubscribe
+	opPublish
+	opPubSubInfo
+	opSPublish
+	opBlockLast  // the timeout (seconds) is the last argument
+	opBlockFirst // the timeout (seconds) is the first argument
+	opXRead      // BLOCK <milliseconds> option
+	opXReadGroup // BLOCK <milliseconds> option
+	opWait       // WAIT numreplicas timeout-milliseconds
+	opMulti
+	opExec
+	opDiscard
+	opWatch
+	opUnwatch
+	opScan
+	opKeys
+	opDBSize
+	opFlushAll
+	opFlushDB
+	opRandomKey
+)
+
+type special struct {
+	kind cmdKind
+	op   opKind
+}
+
+// specials are the commands served by the kinds above.
+var specials = map[string]special{
+	"subscribe":    {cmdPubSub, opSubscribe},
+	"psubscribe":   {cmdPubSub, opPSubscribe},
+	"ssubscribe":   {cmdPubSub, opSSubscribe},
+	"unsubscribe":  {cmdPubSub, opUnsubscribe},
+	"punsubscribe": {cmdPubSub, opPUnsubscribe},
+	"sunsubscribe": {cmdPubSub, opSUnsubscribe},
+	"publish":      {cmdPublish, opPublish},
+	"pubsub":       {cmdPublish, opPubSubInfo},
+	"spublish":     {cmdPublish, opSPublish},
+	"blpop":        {cmdBlocking, opBlockLast},
+	"brpop":        {cmdBlocking, opBlockLast},
+	"brpoplpush":   {cmdBlocking, opBlockLast},
+	"blmove":       {cmdBlocking, opBlockLast},
+	"bzpopmin":     {cmdBlocking, opBlockLast},
+	"bzpopmax":     {cmdBlocking, opBlockLast},
+	"blmpop":       {cmdBlocking, opBlockFirst},
+	"bzmpop":       {cmdBlocking, opBlockFirst},
+	"xread":        {cmdBlocking, opXRead},
+	"xreadgroup":   {cmdBlocking, opXReadGroup},
+	"wait":         {cmdBlocking, opWait},
+	"multi":        {cmdTxn, opMulti},
+	"exec":         {cmdTxn, opExec},
+	"discard":      {cmdTxn, opDiscard},
+	"watch":        {cmdTxn, opWatch},
+	"unwatch":      {cmdTxn, opUnwatch},
+	"scan":         {cmdAllShards, opScan},
+	"keys":         {cmdAllShards, opKeys},
+	"dbsize":       {cmdAllShards, opDBSize},
+	"flushall":     {cmdAllShards, opFlushAll},
+	"flushdb":      {cmdAllShards, opFlushDB},
+	"randomkey":    {cmdAllShards, opRandomKey},
+}
 
 // fanKind says how a fan-out command splits and merges.
 type fanKind uint8
@@ -56,6 +142,7 @@ type cmdInfo struct {
 	kind  cmdKind
 	fan   fanKind
 	local localKind
+	op    opKind
 }
 
 // Commands the proxy never forwards although they name keys: they talk to
@@ -99,6 +186,10 @@ func classify(c *redis.Command) cmdInfo {
 		info.kind, info.local = cmdLocal, l
 		return info
 	}
+	if sp, ok := specials[c.Name]; ok {
+		info.kind, info.op = sp.kind, sp.op
+		return info
+	}
 	if c.Flags&(redis.FlagPubSub|redis.FlagBlocking|redis.FlagTransaction) != 0 || deniedKeyed[c.Name] {
 		return info
 	}
@@ -112,6 +203,18 @@ func classify(c *redis.Command) cmdInfo {
 		info.kind = cmdKeyed
 	}
 	return info
+}
+
+// faultable reports whether faults apply to the command: those routed
+// statelessly. Commands that change the connection's bound state
+// (subscriptions, blocking commands, transactions) must be served on
+// the read goroutine, in order, which a delay fault would not do.
+func (c *cmdInfo) faultable() bool {
+	switch c.kind {
+	case cmdKeyed, cmdFanout, cmdScript, cmdPublish, cmdAllShards:
+		return true
+	}
+	return false
 }
 
 // maxCommands bounds a filter's command table.

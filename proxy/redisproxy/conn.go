@@ -16,6 +16,10 @@ type countingConn struct {
 	*net.TCPConn
 	raw    syscall.RawConn // for TryWrite; nil: none
 	rx, tx *telemetry.Counter
+	// onReadErr, if set, is told of every read error (the client left,
+	// or Drain's deadline woke the read); it runs on the reading
+	// goroutine.
+	onReadErr func(error)
 }
 
 func newCountingConn(c *net.TCPConn, rx, tx *telemetry.Counter) *countingConn {
@@ -44,6 +48,9 @@ func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.TCPConn.Read(p)
 	if n > 0 {
 		c.rx.Add(uint64(n))
+	}
+	if err != nil && c.onReadErr != nil {
+		c.onReadErr(err)
 	}
 	return n, err
 }

@@ -64,14 +64,18 @@ func (d *hostDialer) Dial(ctx context.Context) (net.Conn, error) {
 	return c, nil
 }
 
-// handshake sends the connection's setup command, if any, and checks
-// its reply.
+// handshake sends the connection's setup commands, if any, and checks
+// their replies: AUTH (or HELLO 3 with AUTH) with the cluster's
+// RedisProtocolOptions, HELLO 3 for RESP3 pools, and READONLY on the
+// nodes of a Redis Cluster, so that replicas serve the reads the read
+// policy sends them (it changes nothing on primaries).
 func (d *hostDialer) handshake(ctx context.Context, c net.Conn) error {
 	var user, pass []byte
 	if o, ok := d.cl.Config().ProtocolOptions[config.RedisProxyFilter].(*config.RedisProtocolOptions); ok {
 		user, pass = o.For(d.h.Address())
 	}
 	var req []byte
+	n := 1
 	switch {
 	case d.proto == redis.RESP3 && len(pass) > 0:
 		if len(user) == 0 {
@@ -85,6 +89,13 @@ func (d *hostDialer) handshake(ctx context.Context, c net.Conn) error {
 	case len(pass) > 0:
 		req = redis.AppendCommand(nil, []byte("AUTH"), pass)
 	default:
+		n = 0
+	}
+	if d.cl.Config().Type == config.RedisClusterType {
+		req = redis.AppendCommandString(req, "READONLY")
+		n++
+	}
+	if n == 0 {
 		return nil
 	}
 	if dl, ok := ctx.Deadline(); ok {
@@ -94,40 +105,41 @@ func (d *hostDialer) handshake(ctx context.Context, c net.Conn) error {
 	if _, err := c.Write(req); err != nil {
 		return fmt.Errorf("prepare redis connection: %w", err)
 	}
-	reply, err := readReply(c, d.limits)
-	if err != nil {
-		return fmt.Errorf("prepare redis connection: %w", err)
-	}
-	if reply.Attrs.Status == codecs.StatusError {
-		return fmt.Errorf("prepare redis connection: upstream replied %q", trimCRLF(reply.Raw))
-	}
-	return nil
+	return readReplies(c, d.limits, n)
 }
 
-// readReply reads one reply from c. Nothing follows it: the upstream
-// answers only what it was sent.
-func readReply(c net.Conn, l codecs.Limits) (codecs.Frame, error) {
+// readReplies reads n replies from c and fails on the first error
+// reply. Nothing follows them: the upstream answers only what it was
+// sent.
+func readReplies(c net.Conn, l codecs.Limits, n int) error {
 	cc := redis.NewClientCodec(redis.Limits{}, l)
 	buf := make([]byte, 0, 512)
-	for {
-		if len(buf) > 0 {
-			f, _, err := cc.Decode(buf)
-			if err != codecs.ErrNeedMore {
-				return f, err
+	for n > 0 {
+		f, used, err := cc.Decode(buf)
+		switch {
+		case err == nil:
+			if f.Attrs.Status == codecs.StatusError {
+				return fmt.Errorf("prepare redis connection: upstream replied %q", trimCRLF(f.Raw))
 			}
+			buf = buf[:copy(buf, buf[used:])]
+			n--
+			continue
+		case err != codecs.ErrNeedMore:
+			return fmt.Errorf("prepare redis connection: %w", err)
 		}
 		if len(buf) == cap(buf) {
 			if len(buf) >= 64<<10 {
-				return codecs.Frame{}, errors.New("handshake reply too large")
+				return errors.New("prepare redis connection: handshake reply too large")
 			}
 			buf = append(buf, make([]byte, len(buf))...)[:len(buf)]
 		}
-		n, err := c.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
+		m, err := c.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
 		if err != nil {
-			return codecs.Frame{}, err
+			return fmt.Errorf("prepare redis connection: %w", err)
 		}
 	}
+	return nil
 }
 
 func trimCRLF(b []byte) []byte {

@@ -51,13 +51,39 @@
 // catch-all route's cluster (else the first route's).
 //
 // MGET, MSET, DEL, UNLINK, EXISTS and TOUCH are split per upstream host
-// and merged as Envoy merges them (fanout.go). Pub/sub, blocking
-// commands, transactions, keyless commands (SCAN, KEYS, FLUSHALL, INFO,
-// CONFIG, CLUSTER, ...), MONITOR and CLIENT REPLY are refused with
-// "unsupported command"; unknown commands get Redis's own error.
-// Upstream failures (dead host, op_timeout, overflow) answer only the
-// request concerned with "-ERR upstream failure: ..."; the connection
-// keeps serving.
+// and merged as Envoy merges them (fanout.go). SCAN, KEYS, DBSIZE,
+// FLUSHALL, FLUSHDB and RANDOMKEY go to every shard (keyless.go): SCAN
+// with one logical cursor carrying the shard in its top bits. Other
+// keyless commands (INFO, CONFIG, CLUSTER, RESET, ...), MONITOR and
+// CLIENT REPLY are refused with "unsupported command" and the connection
+// keeps serving; unknown commands get Redis's own error. Upstream
+// failures (dead host, op_timeout, overflow) answer only the request
+// concerned with "-ERR upstream failure: ..."; the connection keeps
+// serving.
+//
+// # Bound mode
+//
+// Pub/sub (pubsub.go), blocking commands (blocking.go) and transactions
+// (txn.go) need an upstream connection of their own: a binding, a
+// pool.BoundConn serving this client only, dialed on first need to the
+// host the command maps to and kept, idle, for reuse (at most
+// maxBindings per client; bindings.go). Commands go on it with SendAsync
+// from the read goroutine, like shared ones, and complete on its reader,
+// so the read goroutine never waits for a blocking command. While a
+// binding has commands in flight, later commands to its host follow it,
+// so a client's commands to one host run in the order it sent them.
+// Subscribers get their messages through Session.Push. After the last
+// UNSUBSCRIBE, EXEC or DISCARD the connection is back in shared mode.
+// op_timeout bounds each bound command, counted from when it reaches
+// the head of its binding; a blocking command gets its own timeout plus
+// op_timeout instead, or no bound for a timeout of 0.
+//
+// # Command policy
+//
+// Sidewire's command policy (sidewire.io TypedStruct,
+// config.RedisCommandPolicy) is enforced per route (policy.go): a
+// command is refused with -NOPERM when the rules of a route its keys
+// reach, or the default rules for keyless commands, deny it.
 //
 // # Upstreams
 //
@@ -68,13 +94,29 @@
 // cluster's RedisProtocolOptions and, for RESP3 pools, HELLO 3. Pools of
 // hosts that left their cluster are closed by a periodic sweep.
 //
+// # Redis Cluster
+//
+// On an envoy.clusters.redis cluster (package rediscluster discovers its
+// topology) keys go by hash slot (CRC16 of the {hash tag}, always
+// honoured) to the shard owning the slot: its primary, or for read-only
+// commands the node settings.read_policy picks (MASTER, PREFER_MASTER,
+// REPLICA, PREFER_REPLICA, ANY; healthy nodes first). Every connection
+// to such a cluster sends READONLY once after connecting. Multi-key
+// commands need one slot owner for all their keys (else -CROSSSLOT);
+// fan-out commands split by slot owner. With enable_redirection, MOVED
+// and ASK replies are followed (redirect.go) and trigger topology
+// refreshes; without it they reach the client unchanged.
+//
 // # Not implemented yet
 //
-// Redis Cluster (envoy.clusters.redis, MOVED/ASK redirection, read
-// policies), pub/sub, blocking commands, transactions and SCAN; the
-// per-cluster command stats of enable_command_stats. The filter logs a
-// warning when a config sets enable_redirection or enable_command_stats
-// (envoy.clusters.redis clusters are refused by the cluster manager).
+// MONITOR, CLIENT REPLY, RESET, SELECT of another database, CONFIG,
+// INFO, CLUSTER and the other keyless administrative commands. Keyless
+// commands over every shard use one node of a Redis Cluster (not every
+// primary), and report keys as stored (a route's remove_prefix is not
+// undone). Pub/sub channels of one client live on one host. Commands
+// delayed by a fault skip the bound-mode ordering (as in Envoy, they may
+// overtake later commands); faults never apply to pub/sub, blocking
+// commands and transactions.
 // Upstream writes are coalesced as
 // they come rather than after max_buffer_size_before_flush or
 // buffer_flush_timeout.
@@ -82,7 +124,12 @@
 // # Telemetry
 //
 // Envoy's redis.<stat_prefix>.* stats (the stat prefix tagged
-// envoy_redis_prefix, the command envoy_redis_command), and the
+// envoy_redis_prefix, the command envoy_redis_command), Sidewire's own
+// redis.<stat_prefix>.{pubsub.messages, pubsub.subscriptions,
+// bound_cx_active, command_policy_denied, transaction.aborted}, with
+// enable_command_stats Envoy's per-cluster
+// cluster.<name>.upstream_commands.<command>.{total,success,failure,latency}
+// (tagged envoy_cluster_name, envoy_redis_command), and the
 // sidewire_redis_commands_total{command,route,status} counter and
 // sidewire_redis_command_duration_seconds{command,route} histogram, with
 // bounded labels.

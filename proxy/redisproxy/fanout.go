@@ -3,6 +3,7 @@ package redisproxy
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sidewire/sidewire/codecs"
 	"github.com/sidewire/sidewire/codecs/redis"
@@ -32,8 +33,13 @@ type shard struct {
 	up    *upstream
 	keys  []int // key ordinals, ascending
 	req   []byte
+	frame codecs.Frame // the sub-command; read by the pool while sending
 	resps []pool.Response
 	err   error
+	hops  uint8 // redirections followed (MOVED, ASK)
+	// slot is the hash slot of the shard's keys on a Redis Cluster,
+	// which serves multi-key commands within one slot only; -1 elsewhere.
+	slot int32
 }
 
 // fanout is one fan-out command in progress.
@@ -59,7 +65,8 @@ func (fo *fanout) release() {
 		clear(fo.shards[i].resps)
 		fo.shards[i].resps = fo.shards[i].resps[:0]
 		fo.shards[i].keys = fo.shards[i].keys[:0]
-		fo.shards[i].up, fo.shards[i].err, fo.shards[i].fo = nil, nil, nil
+		fo.shards[i].up, fo.shards[i].err, fo.shards[i].fo, fo.shards[i].hops = nil, nil, nil, 0
+		fo.shards[i].frame = codecs.Frame{}
 	}
 	fo.q, fo.rt0 = nil, nil
 	clear(fo.keys)
@@ -109,11 +116,11 @@ func (fo *fanout) send(name []byte) {
 		s := &fo.shards[i]
 		s.fo = fo
 		fo.encode(s, name)
-		f := codecs.Frame{Raw: s.req, Kind: codecs.KindRequest}
-		f.Attrs.Protocol = redis.Name
-		f.Attrs.Method = name
+		s.frame = codecs.Frame{Raw: s.req, Kind: codecs.KindRequest}
+		s.frame.Attrs.Protocol = redis.Name
+		s.frame.Attrs.Method = name
 		s.up.host.RequestStarted()
-		if err := s.up.p.SendAsync(q.ctx, &f, s, q.batch); err != nil {
+		if err := s.up.p.SendAsync(q.ctx, &s.frame, s, q.batch); err != nil {
 			s.Complete(nil, nil, err)
 		}
 	}
@@ -122,11 +129,17 @@ func (fo *fanout) send(name []byte) {
 
 // Complete implements pool.Completion for the shard's sub-command.
 func (s *shard) Complete(b *pool.Batch, resps []pool.Response, err error) {
+	s.up.host.RequestFinished()
+	if err == nil && s.fo.q.f.redirects(s.up) && s.redirect(resps) {
+		return // the redirected sub-command completes the shard
+	}
 	s.resps = append(s.resps[:0], resps...)
 	s.err = err
-	s.up.host.RequestFinished()
 	if err != nil {
 		s.up.host.ReportFailure(true)
+		if s.up.disc != nil {
+			s.up.disc.Failed()
+		}
 	} else {
 		s.up.host.ReportSuccess()
 	}
@@ -143,6 +156,12 @@ func (fo *fanout) done(b *pool.Batch) {
 	q := fo.q
 	st := q.st
 	status := fo.merge(st)
+	if cs := q.f.clusterStats; cs != nil {
+		d := time.Since(st.Start)
+		for i := range fo.shards {
+			cs.record(fo.shards[i].up.cluster, q.a.cmd, q.info, outcomeOf(&fo.shards[i]).status, d)
+		}
+	}
 	q.end(status, fo.rt0)
 	fo.release()
 	st.CompleteIn(b, nil)
@@ -182,7 +201,7 @@ func (q *exchange) assign(fo *fanout) (*route, error) {
 		}
 		fo.failed = append(fo.failed, err)
 		if err == nil {
-			fo.add(up, i)
+			fo.add(up, q.f.shardSlot(up, rt, key), i)
 		}
 	}
 	return rt0, nil
@@ -200,9 +219,9 @@ func (q *exchange) upstreamFor(rt *route, key []byte) (*upstream, error) {
 }
 
 // add puts key i in the shard of up.
-func (fo *fanout) add(up *upstream, i int) {
+func (fo *fanout) add(up *upstream, slot int32, i int) {
 	for j := range fo.shards {
-		if fo.shards[j].up == up {
+		if fo.shards[j].up == up && fo.shards[j].slot == slot {
 			fo.shards[j].keys = append(fo.shards[j].keys, i)
 			return
 		}
@@ -213,7 +232,7 @@ func (fo *fanout) add(up *upstream, i int) {
 		fo.shards = append(fo.shards, shard{})
 	}
 	s := &fo.shards[len(fo.shards)-1]
-	s.up = up
+	s.up, s.slot = up, slot
 	s.keys = append(s.keys[:0], i)
 }
 

@@ -23,6 +23,9 @@ type Deps struct {
 	// sidewire_redis_* Prometheus families.
 	Stats  *telemetry.Scope
 	Logger *slog.Logger
+	// CommandPolicy is the chain's Sidewire command policy, enforced by
+	// the filter; nil: every command is allowed.
+	CommandPolicy *config.RedisCommandPolicy
 }
 
 // Filter is one configured redis_proxy. It is safe for concurrent use by
@@ -39,6 +42,11 @@ type Filter struct {
 	stats   *stats
 	metrics *metrics
 	faults  *faults
+	// policy is the compiled command policy; nil: none.
+	policy *policy
+	// clusterStats are enable_command_stats' per-cluster command stats;
+	// nil: disabled.
+	clusterStats *clusterStats
 	// connectRate applies settings.connection_rate_limit.
 	connectRate connectLimits
 	// middleware wraps the router on every connection (the future home
@@ -72,25 +80,14 @@ func newFilter(cfg *config.RedisProxy, deps Deps, sweep time.Duration) *Filter {
 	f.limits = codecs.Limits{}.WithDefaults()
 	f.faults = newFaults(cfg.Faults)
 	f.connectRate.rate = float64(cfg.Settings.ConnectionRateLimit)
-	f.warnUnimplemented()
 	f.stats = newStats(deps.Stats, cfg.StatPrefix, len(f.cmds.infos), cfg.LatencyInMicros)
 	f.metrics = newMetrics(deps.Stats.Store(), len(f.cmds.infos), len(f.routes.all))
+	f.policy = newPolicy(deps.CommandPolicy, f.cmds, f.routes)
+	if cfg.Settings.EnableCommandStats {
+		f.clusterStats = newClusterStats(deps.Stats, f.stats.unit)
+	}
 	f.ups = newUpstreams(deps.Clusters, f.newPool, sweep)
 	return f
-}
-
-// warnUnimplemented logs the settings this runtime accepts but does not
-// act on yet, so none is ignored silently.
-func (f *Filter) warnUnimplemented() {
-	s := &f.cfg.Settings
-	if s.EnableRedirection {
-		f.deps.Logger.Warn("redis_proxy: settings.enable_redirection is not implemented: MOVED and ASK replies reach the client as they are",
-			"stat_prefix", f.cfg.StatPrefix)
-	}
-	if s.EnableCommandStats {
-		f.deps.Logger.Warn("redis_proxy: settings.enable_command_stats is not implemented: per-command stats are per stat_prefix only",
-			"stat_prefix", f.cfg.StatPrefix)
-	}
 }
 
 // Close releases the upstream pools. The server calls it once every
@@ -106,10 +103,12 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 	defer f.stats.cxActive.Dec()
 	conn := newCountingConn(c.TCP, f.stats.cxRxBytes, f.stats.cxTxBytes)
 	st := newConnState(f, c.ID, f.limits)
+	r := &router{f: f, st: st}
+	conn.onReadErr = r.b.clientGone
 	cfg := session.Config{
 		Codec:   connCodec{Codec: f.codec, st: st},
 		Limits:  f.limits,
-		Handler: filter.Chain(&router{f: f, st: st}, f.middleware...),
+		Handler: filter.Chain(r, f.middleware...),
 		Inline:  true,
 	}
 	if c.Listener != nil && c.Listener.PerConnectionBufferLimit > 0 {

@@ -22,6 +22,9 @@ import (
 type router struct {
 	f  *Filter
 	st *connState
+	// b is the connection's bound state: bound upstream connections,
+	// subscriptions, transaction (bindings.go).
+	b bindings
 }
 
 var _ filter.Handler = (*router)(nil)
@@ -68,6 +71,11 @@ type exchange struct {
 	// up and rt are the upstream and route of a forwarded command.
 	up *upstream
 	rt *route
+	// fwd is a copy of a rewritten command sent to a Redis Cluster
+	// with redirection on, to send again on MOVED or ASK (nil: the
+	// command went as it arrived); hops counts its redirections.
+	fwd  []byte
+	hops uint8
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -84,6 +92,9 @@ func (q *exchange) end(status codecs.Status, rt *route) {
 	}
 	f.stats.record(q.a.cmd, name, status, d)
 	f.metrics.record(q.a.cmd, name, rt, status, d)
+	if q.up != nil {
+		f.clusterStats.record(q.up.cluster, q.a.cmd, q.info, status, d)
+	}
 	*q = exchange{}
 	exchanges.Put(q)
 }
@@ -103,10 +114,12 @@ func (q *exchange) serve() (codecs.Status, *route) {
 	info := q.info
 	if info == nil {
 		q.f.stats.unsupportedCommand.Inc()
+		q.r.b.queueError()
 		return q.fail(codecs.StatusBadRequest, unknownCommand(q.st.Request.Raw)), nil
 	}
 	if info.cmd != nil && !info.cmd.CheckArity(q.args.Len()) {
 		q.f.stats.invalidRequest.Inc()
+		q.r.b.queueError()
 		return q.fail(codecs.StatusBadRequest, arityError(info.name)), nil
 	}
 	switch {
@@ -115,10 +128,21 @@ func (q *exchange) serve() (codecs.Status, *route) {
 	case q.a.verdict == vNoProto && info.local != localHello:
 		return q.fail(codecs.StatusBadRequest, msgNoProto), nil
 	}
+	if status, denied := q.deny(); denied {
+		q.r.b.queueError()
+		return status, nil
+	}
+	if bs := &q.r.b; bs.tx.multi {
+		return q.inMulti()
+	} else if bs.subscribed() && q.a.proto == redis.RESP2 {
+		if status, rt, handled := q.subscribedContext(); handled {
+			return status, rt
+		}
+	}
 	if info.kind == cmdLocal {
 		return q.r.local(q.st, q.a, info, &q.args), nil
 	}
-	if info.kind != cmdUnsupported && q.f.faults != nil {
+	if info.faultable() && q.f.faults != nil {
 		if status, answered := q.inject(); answered {
 			return status, nil
 		}
@@ -135,6 +159,16 @@ func (q *exchange) route() (codecs.Status, *route) {
 		return q.script()
 	case cmdFanout:
 		return q.fanout()
+	case cmdPubSub:
+		return q.subscribe()
+	case cmdPublish:
+		return q.publish()
+	case cmdBlocking:
+		return q.blocking()
+	case cmdTxn:
+		return q.txn()
+	case cmdAllShards:
+		return q.allShards()
 	}
 	q.f.stats.unsupportedCommand.Inc()
 	return q.fail(codecs.StatusBadRequest, unsupported(q.info.name)), nil
@@ -193,7 +227,7 @@ func (q *exchange) routeByKey(key []byte) (codecs.Status, *route) {
 	if rt == nil {
 		return q.failErr(errNoRoute), nil
 	}
-	t, err := q.f.target(rt, q.info.cmd, key)
+	t, err := q.f.target(rt, q.routeCmd(), key)
 	if err != nil {
 		return q.failErr(err), rt
 	}
@@ -210,7 +244,7 @@ func (q *exchange) routeByKey(key []byte) (codecs.Status, *route) {
 	var complete bool
 	sc.pos, complete = keyPositions(sc.pos[:0], q.info.cmd, req, &q.args)
 	for _, p := range sc.pos {
-		krt, ok := q.f.sameTarget(t, q.args.At(p), q.info.cmd)
+		krt, ok := q.f.sameTarget(t, q.args.At(p), q.routeCmd())
 		if !ok {
 			return q.fail(codecs.StatusBadRequest, msgCrossSlot), rt
 		}
@@ -228,8 +262,8 @@ func (q *exchange) routeByKey(key []byte) (codecs.Status, *route) {
 		return q.forward(up, req, rt, key), rt
 	}
 	sc.req, sc.key = appendRewritten(sc.req[:0], &q.args, sc.pos, sc.routes, sc.key)
-	f := codecs.Frame{Raw: sc.req, Kind: codecs.KindRequest, Attrs: req.Attrs}
-	return q.forward(up, &f, rt, key), rt
+	sc.frame = codecs.Frame{Raw: sc.req, Kind: codecs.KindRequest, Attrs: req.Attrs}
+	return q.forward(up, &sc.frame, rt, key), rt
 }
 
 // forward sends f (the request, or its rewrite) to up and to rt's
@@ -238,7 +272,17 @@ func (q *exchange) routeByKey(key []byte) (codecs.Status, *route) {
 // status of the error reply when nothing was sent. key is the command's
 // first key, for the mirrors.
 func (q *exchange) forward(up *upstream, f *codecs.Frame, rt *route, key []byte) codecs.Status {
+	// Bound state is the read goroutine's: a command a fault delayed
+	// (batch nil) takes the shared pipeline.
+	if q.batch != nil && (q.r.b.active() || q.info.kind == cmdBlocking || q.info.kind == cmdTxn) {
+		if status, handled := q.forwardBound(up, f, rt); handled {
+			return status
+		}
+	}
 	q.up, q.rt = up, rt
+	if f != &q.st.Request && q.f.redirects(up) {
+		q.fwd = append([]byte(nil), f.Raw...)
+	}
 	up.host.RequestStarted()
 	if rt != nil && len(rt.cfg.Mirrors) > 0 {
 		q.mirror(rt, f, key) // before SendAsync: q may be gone after it
@@ -264,9 +308,15 @@ var _ pool.Completion = (*exchange)(nil)
 func (q *exchange) Complete(b *pool.Batch, resps []pool.Response, err error) {
 	st, up := q.st, q.up
 	up.host.RequestFinished()
+	if err == nil && q.f.redirects(up) && q.redirect(resps) {
+		return // q belongs to the redirected command's completion
+	}
 	var status codecs.Status
 	if err != nil {
 		up.host.ReportFailure(true)
+		if up.disc != nil {
+			up.disc.Failed()
+		}
 		status = failErr(st, err)
 	} else {
 		up.host.ReportSuccess()

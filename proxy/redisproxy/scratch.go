@@ -1,6 +1,7 @@
 package redisproxy
 
 import (
+	"github.com/sidewire/sidewire/codecs"
 	"sync"
 
 	"github.com/sidewire/sidewire/proxy/pool"
@@ -10,6 +11,8 @@ import (
 // Nothing in it outlives the request: responses are handed to the stream
 // and the slots cleared.
 type scratch struct {
+	// frame is a rewritten request; pools read it only while sending.
+	frame    codecs.Frame
 	key, req []byte
 	pos      []int
 	routes   []*route
@@ -25,6 +28,7 @@ func (s *scratch) release() {
 	if cap(s.req) > maxKeptScratch || cap(s.key) > maxKeptScratch {
 		s.req, s.key = nil, nil
 	}
+	s.frame = codecs.Frame{}
 	clear(s.routes)
 	clear(s.resps)
 	s.routes, s.resps = s.routes[:0], s.resps[:0]

@@ -19,6 +19,11 @@ type stats struct {
 	cxActive, rqActive                     *telemetry.Gauge
 	rqTotal                                *telemetry.Counter
 	invalidRequest, unsupportedCommand     *telemetry.Counter
+	// Sidewire's own: pub/sub messages delivered and subscriptions held,
+	// bound upstream connections open, commands refused by the command
+	// policy, transactions aborted (EXECABORT).
+	pubsubMessages, policyDenied, txAborted *telemetry.Counter
+	pubsubActive, boundActive               *telemetry.Gauge
 
 	cmdScope *telemetry.Scope
 	unit     telemetry.Unit
@@ -47,6 +52,11 @@ func newStats(root *telemetry.Scope, prefix string, commands int, micros bool) *
 		rqTotal:            s.Counter("downstream_rq_total"),
 		invalidRequest:     s.Counter("splitter.invalid_request"),
 		unsupportedCommand: s.Counter("splitter.unsupported_command"),
+		pubsubMessages:     s.Counter("pubsub.messages"),
+		pubsubActive:       s.Gauge("pubsub.subscriptions"),
+		boundActive:        s.Gauge("bound_cx_active"),
+		policyDenied:       s.Counter("command_policy_denied"),
+		txAborted:          s.Counter("transaction.aborted"),
 		cmdScope:           s.Sub("command"),
 		unit:               telemetry.Milliseconds,
 		commands:           make([]atomic.Pointer[commandStats], commands),

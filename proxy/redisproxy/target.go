@@ -4,14 +4,17 @@ import (
 	"github.com/sidewire/sidewire/codecs/redis"
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/rediscluster"
 )
 
 // target is where a key goes: its route, the route's cluster and the host
-// the cluster's load balancer picks.
+// the cluster's load balancer picks. On a Redis Cluster, owner is the
+// primary of the key's slot (host may be one of its replicas).
 type target struct {
-	rt   *route
-	cl   *cluster.Cluster
-	host *cluster.Host
+	rt    *route
+	cl    *cluster.Cluster
+	host  *cluster.Host
+	owner *cluster.Host
 }
 
 // hashed reports whether cl places keys by hash (RING_HASH, MAGLEV);
@@ -28,6 +31,9 @@ func (f *Filter) target(rt *route, cmd *redis.Command, key []byte) (target, erro
 	cl := f.deps.Clusters.Get(rt.clusterFor(cmd))
 	if cl == nil {
 		return target{}, errNoUpstream
+	}
+	if d := rediscluster.Of(cl); d != nil {
+		return f.slotTarget(d, cl, rt, cmd, key)
 	}
 	h, err := cl.Pick(f.lbContext(cl, rt, key))
 	if err != nil {
@@ -62,12 +68,15 @@ func (f *Filter) sameTarget(t target, key []byte, cmd *redis.Command) (*route, b
 	if rt == nil {
 		return nil, false
 	}
-	if rt == t.rt && !hashed(t.cl) {
+	if rt == t.rt && !hashed(t.cl) && t.owner == nil {
 		return rt, true
 	}
 	cl := f.deps.Clusters.Get(rt.clusterFor(cmd))
 	if cl != t.cl {
 		return rt, false
+	}
+	if t.owner != nil {
+		return rt, f.slotOwner(rediscluster.Of(cl), rt, key) == t.owner
 	}
 	if !hashed(cl) {
 		return rt, true

@@ -9,6 +9,7 @@ import (
 	"github.com/sidewire/sidewire/codecs/redis"
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/pool"
+	"github.com/sidewire/sidewire/proxy/rediscluster"
 )
 
 // sweepInterval is how often pools of hosts that left their cluster are
@@ -24,7 +25,19 @@ type upstream struct {
 	p       *pool.Pipeline
 	cluster *cluster.Cluster
 	host    *cluster.Host
-	stale   bool // seen gone by the last sweep; owned by the sweeper
+	proto   redis.Proto
+	// disc is the topology of a Redis Cluster's node, nil for other
+	// clusters.
+	disc  *rediscluster.Discovery
+	stale bool // seen gone by the last sweep; owned by the sweeper
+
+	// ask carries ASK redirections to the node: ASKING and the command,
+	// back to back on one connection that carries nothing else (askMu
+	// keeps each pair together). Created on first use.
+	askMu     sync.Mutex
+	ask       *pool.Pipeline
+	askClosed bool
+	newP      func() *pool.Pipeline
 }
 
 type poolKey struct {
@@ -43,6 +56,10 @@ type upstreams struct {
 	m      sync.Map // poolKey -> *upstream; read lock-free
 	mu     sync.Mutex
 	closed bool
+	// detached are the hosts made for redirections to Redis Cluster
+	// nodes the topology did not know yet, by cluster and address;
+	// guarded by mu.
+	detached map[detachedKey]*cluster.Host
 
 	stop chan struct{}
 	done chan struct{}
@@ -68,7 +85,8 @@ func (u *upstreams) get(cl *cluster.Cluster, h *cluster.Host, p redis.Proto) (*u
 	if v, ok := u.m.Load(k); ok {
 		return v.(*upstream), nil
 	}
-	up := &upstream{p: u.newPool(cl, h, p), cluster: cl, host: h}
+	up := &upstream{p: u.newPool(cl, h, p), cluster: cl, host: h, proto: p, disc: rediscluster.Of(cl)}
+	up.newP = func() *pool.Pipeline { return u.newPool(cl, h, p) }
 	u.m.Store(k, up)
 	return up, nil
 }
@@ -121,7 +139,23 @@ func (u *upstreams) sweep() {
 		return true
 	})
 	for _, up := range gone {
-		_ = up.p.Close()
+		if up.disc != nil && up.p.Pending() == 0 {
+			up.disc.Stats().UpstreamCxDrained.Inc()
+		}
+		up.closePools()
+	}
+	u.forgetDetached(gone)
+}
+
+// closePools closes the upstream's pools.
+func (up *upstream) closePools() {
+	_ = up.p.Close()
+	up.askMu.Lock()
+	ask := up.ask
+	up.ask, up.askClosed = nil, true
+	up.askMu.Unlock()
+	if ask != nil {
+		_ = ask.Close()
 	}
 }
 
@@ -138,7 +172,7 @@ func (u *upstreams) close() {
 	<-u.done
 	u.m.Range(func(k, v any) bool {
 		u.m.Delete(k)
-		_ = v.(*upstream).p.Close()
+		v.(*upstream).closePools()
 		return true
 	})
 }

@@ -16,11 +16,19 @@ import (
 type built struct {
 	handler listener.ConnHandler
 	closers []func()
+	// redisPolicy is the chain's Redis command policy, for its
+	// redis_proxy.
+	redisPolicy *config.RedisCommandPolicy
 }
 
 // buildChain composes a chain's network filters, last (terminal) first.
 func (s *Server) buildChain(fc *config.FilterChain) (*built, error) {
 	b := &built{}
+	for _, f := range fc.Filters {
+		if p, ok := f.(*config.RedisCommandPolicy); ok {
+			b.redisPolicy = p
+		}
+	}
 	for i := len(fc.Filters) - 1; i >= 0; i-- {
 		if err := s.buildFilter(b, fc.Filters[i]); err != nil {
 			b.close()
@@ -40,9 +48,13 @@ func (s *Server) buildFilter(b *built, f config.NetworkFilter) error {
 		b.handler = tp
 		b.closers = append(b.closers, tp.Close)
 	case *config.RedisProxy:
-		rp := redisproxy.New(f, redisproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log})
+		rp := redisproxy.New(f, redisproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log,
+			CommandPolicy: b.redisPolicy})
 		b.handler = rp
 		b.closers = append(b.closers, rp.Close)
+	case *config.RedisCommandPolicy:
+		// Enforced by the chain's redis_proxy (validation ensures there
+		// is one after it), which buildChain handed it.
 	case *config.DubboProxy:
 		dp := dubboproxy.New(f, dubboproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log})
 		b.handler = dp
