@@ -1,6 +1,7 @@
 package dubbo
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sidewire/sidewire/codecs"
@@ -29,4 +30,25 @@ func BenchmarkRequestAttrs(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkScanAttachments reads the timeout, group, version and
+// interface attachments of a typical request, and of one whose
+// arguments are Java objects, lists and maps.
+func BenchmarkScanAttachments(b *testing.B) {
+	keys := []string{AttachmentTimeout, AttachmentGroup, AttachmentVersion, AttachmentInterface}
+	out := make([]Attachment, len(keys))
+	samples := argumentSamples()
+	for _, name := range []string{"sayHi", "objects", "lists", "maps"} {
+		wire := samples[name].frame(b, twoWay, 1)
+		b.Run(strings.ReplaceAll(name, " ", "-"), func(b *testing.B) {
+			b.SetBytes(int64(len(wire)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := ScanAttachments(wire, keys, out); err != nil || out[0].Kind != AttachmentString {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

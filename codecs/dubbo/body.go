@@ -51,7 +51,10 @@ func (r *RequestBody) Group() string { return r.Attachment(AttachmentGroup) }
 // body) with dubbo-go-hessian2: the leading strings, one argument per
 // type in the descriptor, and the attachments. It allocates, about
 // proportionally to the arguments: use it only where a route needs
-// arguments or attachments; Decode has the hot-path fields already.
+// arguments; Decode has the hot-path fields already and
+// ScanAttachments the attachments. The body is first walked as
+// ScanAttachments walks it: a body that walk refuses (ErrMalformedBody,
+// or nesting deeper than MaxNesting) is refused without decoding.
 func DecodeRequestBody(raw []byte) (*RequestBody, error) {
 	if len(raw) < HeaderLen {
 		return nil, fmt.Errorf("decode request body: frame of %d bytes is shorter than a header", len(raw))
@@ -66,6 +69,18 @@ func DecodeRequestBody(raw []byte) (*RequestBody, error) {
 		return nil, fmt.Errorf("decode request body: serialization %d: %w", h.serialization(), ErrNotHessian2)
 	case len(raw) != HeaderLen+h.length:
 		return nil, fmt.Errorf("decode request body: frame of %d bytes, header says %d", len(raw), HeaderLen+h.length)
+	}
+	// dubbo-go-hessian2 trusts lengths and recurses without bound: a
+	// 20-byte list announcing 2^31 elements makes it allocate 32 GiB, and
+	// deep nesting exhausts the stack; both are fatal, not panics. Walk
+	// the body first (no allocation) and refuse what it cannot walk.
+	w := walker{b: raw[HeaderLen:]}
+	off, err := w.arguments()
+	if err == nil {
+		_, err = w.skip(off)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode request body: %w", err)
 	}
 	return decodeBody(raw[HeaderLen:])
 }

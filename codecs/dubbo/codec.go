@@ -12,7 +12,7 @@ const (
 	ExtraVersion = "version"
 	// ExtraGroup is the service group. The group travels only in the
 	// attachments, after the arguments, so Decode never sets it; read it
-	// with DecodeRequestBody.
+	// with ScanAttachments (or DecodeRequestBody).
 	ExtraGroup = "group"
 )
 

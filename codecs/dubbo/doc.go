@@ -7,9 +7,11 @@
 // Decode frames on the header alone and reads the leading hessian2
 // strings of a request body (dubbo version, interface, service version,
 // method, parameter types) with a small zero-allocation reader; the
-// attribute slices alias the frame. DecodeRequestBody decodes a whole
-// request body (arguments and attachments) with dubbo-go-hessian2 for
-// the routes that need them. Responses are classified from the status
+// attribute slices alias the frame. ScanAttachments reads attachments
+// (timeout, group, ...) without decoding the arguments and without
+// allocating: a hessian2 value skipper walks past them. DecodeRequestBody
+// decodes a whole request body (arguments and attachments) with
+// dubbo-go-hessian2 for the routes that need arguments. Responses are classified from the status
 // byte and the hessian2 result kind.
 //
 // Frames are forwarded as they arrived, with only the request id

@@ -9,8 +9,14 @@
 //
 // A Filter serves each downstream connection with a session.Session and
 // the codecs/dubbo codec. Heartbeats from clients are answered by the
-// session; requests run concurrently, one goroutine each, and answers go
-// back in completion order.
+// session. The router runs inline on the connection's read goroutine
+// (session.Config.Inline) and never waits: a forwarded request is queued
+// on its upstream connection with pool.Multiplex.SendAsyncTimeout (the
+// writes of the requests read together leave in one write call) and
+// answered from the upstream connection's reader when its response
+// arrives, or from the pool's timer when its timeout runs out; a fault
+// delay holds the request on a timer. Answers go back in completion
+// order.
 //
 // # Routing
 //
@@ -21,9 +27,12 @@
 // attachment is exactly that group. Routes match the method name with a
 // StringMatcher, arguments by index (exact or integer range) and
 // attachments with HeaderMatchers. The service, method and version come
-// from the codec's zero-allocation attributes; the body is decoded with
-// dubbo-go-hessian2 only when a candidate needs the group, arguments or
-// attachments, or for the "timeout" attachment of a two-way request.
+// from the codec's zero-allocation attributes; the group, the version
+// and "timeout" attachments and the attachments routes match on are read
+// by dubbo.ScanAttachments, which skips the arguments without decoding
+// them and allocates nothing. The body is decoded with dubbo-go-hessian2
+// only for routes that match arguments, or for a body the scanner leaves
+// to it (an attachment value over one hessian2 chunk, say).
 // A route sends to a cluster, to weighted clusters, and may restrict the
 // endpoints to those whose envoy.lb metadata matches its metadata_match.
 //
@@ -41,8 +50,10 @@
 //
 //   - no route: SERVICE_NOT_FOUND (60), naming the service and method;
 //   - the request's timeout (its "timeout" attachment in milliseconds,
-//     capped by MaxTimeout; DefaultTimeout without one) runs out:
-//     CLIENT_TIMEOUT (30), and the late response is dropped;
+//     a string or an integer, capped by MaxTimeout; DefaultTimeout
+//     without one) runs out: CLIENT_TIMEOUT (30), and the late response
+//     is dropped. A client that leaves gets nothing: its requests in
+//     flight end with their response or timeout;
 //   - unknown cluster, no healthy host, connect failure, or the upstream
 //     connection lost with the request in flight: SERVICE_ERROR (70);
 //   - an injected abort: its configured status.

@@ -2,14 +2,12 @@ package dubboproxy
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/sidewire/sidewire/codecs/dubbo"
 	"github.com/sidewire/sidewire/proxy/config"
-	"github.com/sidewire/sidewire/proxy/session"
 )
 
 // scope limits a fault or mirror to some services and methods.
@@ -65,31 +63,62 @@ func hit(fraction float64) bool {
 }
 
 // inject applies the faults in order: each matching fault may delay the
-// request, and the first matching abort answers it locally (done).
-func (r *router) inject(ctx context.Context, st *session.Stream, q *request) (outcome, bool) {
-	for i := range r.f.faults {
-		ft := &r.f.faults[i]
-		if !ft.match(q) {
+// request, and the first matching abort answers it. It reports whether
+// it answered the request (done) and whether it handed it over (held): a
+// delay holds the
+// stream and goes on, after the total delay, on a timer, so the
+// connection's later requests are not held up (they may overtake it).
+func (x *exchange) inject() (o outcome, done, held bool) {
+	f := x.f
+	var delay time.Duration
+	var abort *fault
+	for i := range f.faults {
+		ft := &f.faults[i]
+		if !ft.match(&x.q) {
 			continue
 		}
 		if ft.cfg.Delay > 0 && hit(ft.cfg.DelayFraction) {
-			r.f.stats.faultDelay.Inc()
-			t := time.NewTimer(ft.cfg.Delay)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return outcome{}, true
-			}
+			f.stats.faultDelay.Inc()
+			delay += ft.cfg.Delay
 		}
 		if ft.cfg.AbortStatus != 0 && hit(ft.cfg.AbortFraction) {
-			r.f.stats.faultAbort.Inc()
-			msg := ft.cfg.AbortMessage
-			if msg == "" {
-				msg = fmt.Sprintf("sidewire dubbo proxy: fault injected into %s.%s", q.service, q.method)
-			}
-			return reply(st, dubbo.ResponseStatus(ft.cfg.AbortStatus), msg), true
+			abort = ft
+			break
 		}
 	}
-	return outcome{}, false
+	if delay <= 0 {
+		if abort == nil {
+			return outcome{}, false, false
+		}
+		return x.abort(abort), true, false
+	}
+	st := x.st
+	st.Hold()
+	time.AfterFunc(delay, func() {
+		x.batch = nil // not on the read goroutine any more
+		var o outcome
+		held := false
+		switch {
+		case x.ctx.Err() != nil: // the client went away
+		case abort != nil:
+			o = x.abort(abort)
+		default:
+			o, held = x.route()
+		}
+		if !held {
+			x.end(o)
+		}
+		st.Complete(nil)
+	})
+	return outcome{}, true, true
+}
+
+// abort answers the request with the fault's status.
+func (x *exchange) abort(ft *fault) outcome {
+	x.f.stats.faultAbort.Inc()
+	msg := ft.cfg.AbortMessage
+	if msg == "" {
+		msg = fmt.Sprintf("sidewire dubbo proxy: fault injected into %s.%s", x.q.service, x.q.method)
+	}
+	return x.reply(dubbo.ResponseStatus(ft.cfg.AbortStatus), msg)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/sidewire/sidewire/codecs"
@@ -41,11 +40,11 @@ type Filter struct {
 	stats   *stats
 	metrics *metrics
 
-	// ctx is canceled by Close; it bounds mirrored requests.
-	ctx     context.Context
-	cancel  context.CancelFunc
-	mirrorq chan struct{} // bounds mirrored requests in flight
-	bg      sync.WaitGroup
+	// ctx is canceled by Close; it bounds mirrored requests' wait for a
+	// connection.
+	ctx    context.Context
+	cancel context.CancelFunc
+	sink   mirrorSink
 }
 
 var _ listener.ConnHandler = (*Filter)(nil)
@@ -74,7 +73,6 @@ func newFilter(cfg *config.DubboProxy, deps Deps, sweep time.Duration) *Filter {
 		mirrors: newMirrors(cfg.Mirrors),
 		stats:   newStats(deps.Stats, cfg.StatPrefix),
 		metrics: newMetrics(deps.Stats.Store(), routerDefaults(cfg.Router).MaxMetricPairs),
-		mirrorq: make(chan struct{}, maxMirrorsInFlight),
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.ups = newUpstreams(deps.Clusters, f.newPool, sweep)
@@ -112,12 +110,11 @@ func (f *Filter) newPool(cl *cluster.Cluster, h *cluster.Host) *pool.Multiplex {
 	})
 }
 
-// Close waits for mirrored requests and releases the upstream pools,
-// failing what is still in flight on them. The server calls it once
-// every connection served with this filter has ended.
+// Close releases the upstream pools, failing what is still in flight on
+// them (mirrored requests among them). The server calls it once every
+// connection served with this filter has ended.
 func (f *Filter) Close() {
 	f.cancel()
-	f.bg.Wait()
 	f.ups.close()
 }
 
@@ -132,6 +129,7 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 		Codec:   eventCounting{Codec: f.codec, events: f.stats.requestEvent},
 		Limits:  f.limits,
 		Handler: &router{f: f},
+		Inline:  true,
 	}
 	if c.Listener != nil && c.Listener.PerConnectionBufferLimit > 0 {
 		cfg.BufferLimit = int(c.Listener.PerConnectionBufferLimit)

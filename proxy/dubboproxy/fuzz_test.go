@@ -10,9 +10,10 @@ import (
 	"github.com/sidewire/sidewire/proxy/config"
 )
 
-// FuzzRouteRequest feeds arbitrary frames to routing: decoding the body
-// for group, arguments, attachments and the timeout must never panic,
-// and the timeout stays within its bounds.
+// FuzzRouteRequest feeds arbitrary frames to routing: scanning the
+// attachments for group, headers and the timeout, and decoding the body
+// for arguments, must never panic, and the timeout stays within its
+// bounds.
 func FuzzRouteRequest(f *testing.F) {
 	for _, dc := range []testpeer.DubboCall{
 		sayHi("x"),
@@ -39,7 +40,8 @@ func FuzzRouteRequest(f *testing.F) {
 		if err != nil || !fr.Kind.IsRequest() {
 			return
 		}
-		q := newRequest(&fr)
+		var q request
+		q.reset(&fr, table.keys)
 		_ = table.lookup(&q)
 		if d := q.timeout(time.Second, 2*time.Second); d <= 0 || d > 2*time.Second {
 			t.Fatalf("timeout %s out of bounds", d)

@@ -147,6 +147,7 @@ func inRange(s string, start, end int64) bool {
 // headerMatcher is a compiled config.HeaderMatch over attachments.
 type headerMatcher struct {
 	name       string
+	key        int // index of name in the route table's scanned keys
 	kind       config.HeaderMatchKind
 	str        *stringMatcher
 	present    bool
@@ -154,36 +155,35 @@ type headerMatcher struct {
 	invert     bool
 }
 
-func newHeaderMatcher(h config.HeaderMatch) headerMatcher {
-	m := headerMatcher{name: h.Name, kind: h.Kind, present: h.Present, start: h.Start, end: h.End, invert: h.Invert}
+func newHeaderMatcher(h config.HeaderMatch, key int) headerMatcher {
+	m := headerMatcher{name: h.Name, key: key, kind: h.Kind, present: h.Present, start: h.Start, end: h.End, invert: h.Invert}
 	if h.Kind == config.HeaderString {
 		m.str = newStringMatcher(h.String)
 	}
 	return m
 }
 
-// match checks the attachments. Like Envoy, which turns string
+// match checks the request's attachments. Like Envoy, which turns string
 // attachments into headers, only string values count, and names compare
-// ignoring ASCII case.
-func (m *headerMatcher) match(att map[string]any) bool {
-	v, found := attachment(att, m.name)
+// ignoring ASCII case (a name of the exact case wins).
+func (m *headerMatcher) match(req *request) bool {
+	v, _, _, found := req.attachment(m.key, false)
 	var ok bool
 	switch m.kind {
 	case config.HeaderPresent:
 		ok = found == m.present
 	case config.HeaderRange:
-		ok = found && inRange(v, m.start, m.end)
+		n, isInt := parseInt(v)
+		ok = found && isInt && n >= m.start && n < m.end
 	default:
-		ok = found && m.str.match([]byte(v))
+		ok = found && m.str.match(v)
 	}
 	return ok != m.invert
 }
 
-// attachment returns the string attachment named name, ignoring case.
-func attachment(att map[string]any, name string) (string, bool) {
-	if v, ok := att[name].(string); ok {
-		return v, true
-	}
+// foldedAttachment returns a string attachment whose name equals name
+// ignoring case.
+func foldedAttachment(att map[string]any, name string) (string, bool) {
 	for k, v := range att {
 		if s, ok := v.(string); ok && strings.EqualFold(k, name) {
 			return s, true

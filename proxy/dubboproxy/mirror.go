@@ -1,8 +1,7 @@
 package dubboproxy
 
 import (
-	"bytes"
-	"context"
+	"sync/atomic"
 
 	"github.com/sidewire/sidewire/codecs"
 	"github.com/sidewire/sidewire/proxy/config"
@@ -29,16 +28,16 @@ func newMirrors(cfgs []config.DubboMirror) []mirror {
 }
 
 // mirror sends copies of a two-way request to the shadow clusters that
-// want it, fire and forget: each copy runs on its own goroutine, bounded
-// by the router's default timeout and Close, and its response is
-// dropped. The copy owns its bytes (the request's are the session's).
-func (f *Filter) mirror(q *request) {
-	if len(f.mirrors) == 0 || q.frame.Kind != codecs.KindRequest {
+// want it, fire and forget: each copy is bounded by the router's default
+// timeout and Close, and its response is dropped (mirrorSink). The pool
+// copies the request's bytes as it queues them, so nothing is cloned.
+func (f *Filter) mirror(x *exchange) {
+	if len(f.mirrors) == 0 || x.st.Request.Kind != codecs.KindRequest {
 		return
 	}
 	for i := range f.mirrors {
 		m := &f.mirrors[i]
-		if !m.match(q) || !hit(m.fraction) {
+		if !m.match(&x.q) || !hit(m.fraction) {
 			continue
 		}
 		cl := f.deps.Clusters.Get(m.cluster)
@@ -53,23 +52,27 @@ func (f *Filter) mirror(q *request) {
 		if err != nil {
 			continue
 		}
-		select {
-		case f.mirrorq <- struct{}{}:
-		default:
+		if f.sink.inFlight.Add(1) > maxMirrorsInFlight {
+			f.sink.inFlight.Add(-1)
 			continue // too many in flight: drop the copy
 		}
-		frame := codecs.Frame{Raw: bytes.Clone(q.frame.Raw), Kind: q.frame.Kind, ID: q.frame.ID}
+		if err := up.p.SendAsyncTimeout(f.ctx, &x.st.Request, &f.sink, x.batch, f.router.DefaultTimeout); err != nil {
+			f.sink.inFlight.Add(-1)
+			continue
+		}
 		f.stats.mirrored.Inc()
-		f.bg.Add(1)
-		go f.sendMirror(up, frame)
 	}
 }
 
-func (f *Filter) sendMirror(up *upstream, frame codecs.Frame) {
-	defer f.bg.Done()
-	defer func() { <-f.mirrorq }()
-	ctx, cancel := context.WithTimeout(f.ctx, f.router.DefaultTimeout)
-	defer cancel()
-	resps, _ := up.p.RoundTrip(ctx, &frame, nil)
+// mirrorSink completes mirrored requests: their responses are dropped.
+type mirrorSink struct {
+	inFlight atomic.Int64
+}
+
+var _ pool.Completion = (*mirrorSink)(nil)
+
+// Complete implements pool.Completion.
+func (m *mirrorSink) Complete(_ *pool.Batch, resps []pool.Response, _ error) {
 	pool.ReleaseAll(resps)
+	m.inFlight.Add(-1)
 }

@@ -1,32 +1,53 @@
 package dubboproxy
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/sidewire/sidewire/codecs"
 	"github.com/sidewire/sidewire/codecs/dubbo"
 )
 
+// Attachment keys every request is scanned for, at these indexes of
+// routeTable.keys; route header names follow.
+const (
+	keyTimeout = iota
+	keyGroup
+	keyVersion
+	fixedKeys
+)
+
 // request is what routing reads from one request: the attributes Decode
-// filled (service, method, version; no allocation) and, on first need,
-// the whole body decoded with dubbo-go-hessian2 (arguments and
-// attachments). It lives for one Serve call.
+// filled (service, method, version; no allocation), on first need the
+// attachments routing looks at, read by dubbo.ScanAttachments without
+// decoding the arguments (no allocation either), and only for argument
+// matching or a body the scanner does not follow, the whole body decoded
+// with dubbo-go-hessian2. Its slices alias the request frame: it lives
+// until the request is answered.
 type request struct {
 	frame   *codecs.Frame
 	service []byte
 	method  []byte
 	version []byte
 
+	keys    []string           // attachment keys to scan for
+	atts    []dubbo.Attachment // their values, once scanned
+	scanned bool
+	scanOK  bool
+
 	decoded bool
 	body    *dubbo.RequestBody
 	bodyErr error
 }
 
-func newRequest(f *codecs.Frame) request {
-	r := request{frame: f, service: f.Attrs.Service, method: f.Attrs.Method}
+// reset prepares r for frame f, scanning for keys later; atts is reused
+// storage.
+func (r *request) reset(f *codecs.Frame, keys []string) {
+	atts := r.atts
+	if cap(atts) < len(keys) {
+		atts = make([]dubbo.Attachment, len(keys))
+	}
+	*r = request{frame: f, service: f.Attrs.Service, method: f.Attrs.Method, keys: keys, atts: atts[:len(keys)]}
 	r.version, _ = f.Attrs.Extra(dubbo.ExtraVersion)
-	return r
 }
 
 // decode decodes the body once; later calls return the same result.
@@ -38,14 +59,70 @@ func (r *request) decode() (*dubbo.RequestBody, error) {
 	return r.body, r.bodyErr
 }
 
-// group returns the "group" attachment ("" without one or when the body
-// does not decode).
-func (r *request) group() string {
+// attachment returns the attachment keys[i]: its string value (found),
+// or, for a number, its value as n (isInt). With exact it must match the
+// key's case; otherwise a key equal ignoring ASCII case is taken when no
+// exact one exists. A body the scanner does not follow, or a string too
+// long for one hessian2 chunk, is decoded instead.
+func (r *request) attachment(i int, exact bool) (v []byte, n int64, isInt, found bool) {
+	if !r.scanned {
+		r.scanned = true
+		r.scanOK = dubbo.ScanAttachments(r.frame.Raw, r.keys, r.atts) == nil
+	}
+	if !r.scanOK {
+		return r.decodedAttachment(r.keys[i], exact)
+	}
+	a := &r.atts[i]
+	if exact && !a.Exact {
+		return nil, 0, false, false
+	}
+	switch a.Kind {
+	case dubbo.AttachmentString:
+		return a.Value, 0, false, true
+	case dubbo.AttachmentInt:
+		return nil, a.Int, true, false
+	case dubbo.AttachmentChunked:
+		return r.decodedAttachment(r.keys[i], exact)
+	}
+	return nil, 0, false, false
+}
+
+// decodedAttachment is attachment from the decoded body; it allocates.
+func (r *request) decodedAttachment(key string, exact bool) (v []byte, n int64, isInt, found bool) {
 	b, err := r.decode()
 	if err != nil {
-		return ""
+		return nil, 0, false, false
 	}
-	return b.Group()
+	if s, ok := b.Attachments[key].(string); ok {
+		return []byte(s), 0, false, true
+	}
+	if n, ok := intValue(b.Attachments[key]); ok {
+		return nil, n, true, false
+	}
+	if !exact {
+		if s, ok := foldedAttachment(b.Attachments, key); ok {
+			return []byte(s), 0, false, true
+		}
+	}
+	return nil, 0, false, false
+}
+
+func intValue(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int32:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int:
+		return int64(v), true
+	}
+	return 0, false
+}
+
+// group returns the "group" attachment (nil without one).
+func (r *request) group() []byte {
+	v, _, _, _ := r.attachment(keyGroup, true)
+	return v
 }
 
 // serviceVersion returns the service version: the body's version field,
@@ -54,51 +131,50 @@ func (r *request) serviceVersion() []byte {
 	if len(r.version) > 0 {
 		return r.version
 	}
-	b, err := r.decode()
-	if err != nil {
-		return nil
-	}
-	if v := b.Attachment(dubbo.AttachmentVersion); v != "" {
-		return []byte(v)
-	}
-	return nil
+	v, _, _, _ := r.attachment(keyVersion, true)
+	return v
 }
 
 // timeout returns the request's timeout: the "timeout" attachment in
 // milliseconds (a string or an integer), capped at max; def when it is
-// missing, not a positive number or the body does not decode.
+// missing, not a positive number or the body is unreadable.
 func (r *request) timeout(def, max time.Duration) time.Duration {
 	d := def
-	if b, err := r.decode(); err == nil {
-		if ms, ok := timeoutMillis(b.Attachments[dubbo.AttachmentTimeout]); ok {
-			d = time.Duration(ms) * time.Millisecond
-		}
+	v, n, isInt, found := r.attachment(keyTimeout, true)
+	if found {
+		n, isInt = parseInt(v)
+	}
+	if isInt && n > 0 && n <= int64(time.Duration(1<<62)/time.Millisecond) {
+		d = time.Duration(n) * time.Millisecond
 	}
 	return min(d, max)
 }
 
-// timeoutMillis reads a timeout attachment: Java sends a string, some
-// clients an integer.
-func timeoutMillis(v any) (int64, bool) {
-	var ms int64
-	switch v := v.(type) {
-	case string:
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
+// parseInt parses a base-10 int64 with an optional sign, as
+// strconv.ParseInt(s, 10, 64) does, without allocating.
+func parseInt(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg, b = b[0] == '-', b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' || n > (1<<63)/10 {
 			return 0, false
 		}
-		ms = n
-	case int32:
-		ms = int64(v)
-	case int64:
-		ms = v
-	case int:
-		ms = int64(v)
-	default:
+		n = n*10 + uint64(c-'0')
+		if n > 1<<63 {
+			return 0, false
+		}
+	}
+	if neg {
+		return -int64(n), true // -(1<<63) wraps to itself, the minimum
+	}
+	if n == 1<<63 {
 		return 0, false
 	}
-	if ms <= 0 || ms > int64(time.Duration(1<<62)/time.Millisecond) {
-		return 0, false
-	}
-	return ms, true
+	return int64(n), true
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/sidewire/sidewire/codecs"
@@ -16,15 +17,20 @@ import (
 )
 
 // router is the terminal handler of every connection: faults, routing,
-// mirroring, forwarding, and the stats of each request.
+// mirroring, forwarding, and the stats of each request. It runs inline
+// on the session's read goroutine (session.Config.Inline) and never
+// waits: forwarded requests go out with SendAsyncTimeout and are
+// answered on the upstream connection's reader (exchange.Complete),
+// delayed ones on a timer.
 type router struct {
 	f *Filter
 }
 
 var _ filter.Handler = (*router)(nil)
 
-// Serve implements filter.Handler. It answers every request itself (or
-// leaves one-way requests unanswered) and never returns an error.
+// Serve implements filter.Handler. It answers every request itself, now
+// or on completion (or leaves one-way requests unanswered), and never
+// returns an error.
 func (r *router) Serve(ctx context.Context, st *session.Stream) error {
 	f := r.f
 	s := f.stats
@@ -35,76 +41,146 @@ func (r *router) Serve(ctx context.Context, st *session.Stream) error {
 		s.requestOneWay.Inc()
 	}
 	s.requestActive.Inc()
-	q := newRequest(&st.Request)
-	o := r.serve(ctx, st, &q)
-	s.requestActive.Dec()
-	d := time.Since(st.Start)
-	s.count(o)
-	s.requestTime.Record(uint64(d.Milliseconds()))
-	f.metrics.record(q.service, q.method, o, d)
+	x := exchanges.Get().(*exchange)
+	x.f, x.ctx, x.st, x.batch = f, ctx, st, st.Batch()
+	x.q.reset(&st.Request, f.routes.keys)
+	if o, held := x.serve(); !held {
+		x.end(o)
+	}
 	return nil
 }
 
-// serve answers one request and says how.
-func (r *router) serve(ctx context.Context, st *session.Stream, q *request) outcome {
-	f := r.f
-	if o, done := r.inject(ctx, st, q); done {
-		return o
+// exchange is one request being served, from Serve until end, which runs
+// on the read goroutine for local answers and on the completing
+// goroutine for forwarded ones. After a path hands the request over
+// (held), only the party completing it touches the exchange.
+type exchange struct {
+	f   *Filter
+	ctx context.Context
+	st  *session.Stream
+	q   request
+	// batch is where upstream writes are deferred: the read goroutine's
+	// batch while Serve runs, nil on other goroutines.
+	batch   *pool.Batch
+	up      *upstream
+	timeout time.Duration
+}
+
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+var _ pool.Completion = (*exchange)(nil)
+
+// end records the request's outcome and recycles x. The request's bytes
+// (which q aliases) stay valid until the stream completes, after end.
+func (x *exchange) end(o outcome) {
+	f := x.f
+	s := f.stats
+	s.requestActive.Dec()
+	d := time.Since(x.st.Start)
+	s.count(o)
+	s.requestTime.Record(uint64(d.Milliseconds()))
+	f.metrics.record(x.q.service, x.q.method, o, d)
+	atts := x.q.atts
+	clear(atts)
+	*x = exchange{}
+	x.q.atts = atts[:0]
+	exchanges.Put(x)
+}
+
+// serve answers the request or hands it over (held).
+func (x *exchange) serve() (outcome, bool) {
+	if len(x.f.faults) > 0 {
+		if o, done, held := x.inject(); done {
+			return o, held
+		}
 	}
+	return x.route()
+}
+
+// route routes and forwards the request, or answers it locally.
+func (x *exchange) route() (outcome, bool) {
+	f, q := x.f, &x.q
 	rt := f.routes.lookup(q)
 	if rt == nil {
-		return reply(st, dubbo.StatusServiceNotFound, fmt.Sprintf("sidewire dubbo proxy: no route for service %q method %q", q.service, q.method))
+		return x.reply(dubbo.StatusServiceNotFound, fmt.Sprintf("sidewire dubbo proxy: no route for service %q method %q", q.service, q.method)), false
 	}
-	f.mirror(q)
+	f.mirror(x)
 	name := rt.pickCluster()
 	cl := f.deps.Clusters.Get(name)
 	if cl == nil {
-		return reply(st, dubbo.StatusServiceError, fmt.Sprintf("sidewire dubbo proxy: unknown cluster %q for service %q", name, q.service))
+		return x.reply(dubbo.StatusServiceError, fmt.Sprintf("sidewire dubbo proxy: unknown cluster %q for service %q", name, q.service)), false
 	}
 	h, err := pickHost(cl, rt.metadata)
 	if err != nil {
-		return reply(st, dubbo.StatusServiceError, fmt.Sprintf("sidewire dubbo proxy: cluster %q: %v", name, err))
+		return x.reply(dubbo.StatusServiceError, fmt.Sprintf("sidewire dubbo proxy: cluster %q: %v", name, err)), false
 	}
 	up, err := f.ups.get(cl, h)
 	if err != nil {
-		return reply(st, dubbo.StatusServiceError, "sidewire dubbo proxy: "+err.Error())
+		return x.reply(dubbo.StatusServiceError, "sidewire dubbo proxy: "+err.Error()), false
 	}
-	return r.forward(ctx, st, q, up)
+	return x.forward(up)
 }
 
-// forward sends the request to up within its timeout and answers with
-// the provider's response, or with CLIENT_TIMEOUT (30) when time runs
-// out (the late response is dropped) and SERVICE_ERROR (70) when the
-// upstream fails.
-func (r *router) forward(ctx context.Context, st *session.Stream, q *request, up *upstream) outcome {
-	router := &r.f.router
-	timeout := router.DefaultTimeout
-	twoWay := st.Request.Kind == codecs.KindRequest
-	if twoWay {
-		timeout = q.timeout(router.DefaultTimeout, router.MaxTimeout)
+// forward sends the request to up within its timeout; Complete answers
+// it. It always hands the request over: x must not be touched after.
+func (x *exchange) forward(up *upstream) (outcome, bool) {
+	router := &x.f.router
+	x.up, x.timeout = up, router.DefaultTimeout
+	if x.st.Request.Kind == codecs.KindRequest {
+		x.timeout = x.q.timeout(router.DefaultTimeout, router.MaxTimeout)
 	}
-	fctx, cancel := context.WithTimeout(ctx, timeout)
+	st := x.st
 	up.host.RequestStarted()
-	err := st.Forward(fctx, up.p)
-	cancel()
+	st.Hold()
+	if err := up.p.SendAsyncTimeout(x.ctx, &st.Request, x, x.batch, x.timeout); err != nil {
+		up.host.RequestFinished()
+		x.end(x.failed(err))
+		st.Complete(nil)
+	}
+	return outcome{}, true
+}
+
+// Complete implements pool.Completion: it answers with the provider's
+// response, CLIENT_TIMEOUT (30) when time ran out (the late response is
+// dropped) or SERVICE_ERROR (70) when the upstream failed.
+func (x *exchange) Complete(b *pool.Batch, resps []pool.Response, err error) {
+	st, up := x.st, x.up
 	up.host.RequestFinished()
-	switch {
-	case err == nil:
+	var o outcome
+	if err != nil {
+		o = x.failed(err)
+	} else {
 		up.host.ReportSuccess()
-		if rs := st.Responses(); twoWay && len(rs) > 0 {
-			return upstreamOutcome(&rs[0].Frame.Attrs)
+		if st.Request.Kind == codecs.KindRequest && len(resps) > 0 {
+			o = upstreamOutcome(&resps[0].Frame.Attrs)
 		}
-		return outcome{}
-	case ctx.Err() != nil:
+		for _, r := range resps {
+			st.Respond(r)
+		}
+	}
+	x.end(o)
+	st.CompleteIn(b, nil)
+}
+
+// failed answers a request the pool failed.
+func (x *exchange) failed(err error) outcome {
+	if x.ctx.Err() != nil {
 		return outcome{} // the client went away: nobody to answer
 	}
+	q, up := &x.q, x.up
 	var pe *pool.Error
 	if errors.As(err, &pe) && pe.Timeout() {
-		return reply(st, dubbo.StatusClientTimeout, fmt.Sprintf("sidewire dubbo proxy: %s.%s timed out after %s waiting for %s",
-			q.service, q.method, timeout, up.host))
+		return x.reply(dubbo.StatusClientTimeout, fmt.Sprintf("sidewire dubbo proxy: %s.%s timed out after %s waiting for %s",
+			q.service, q.method, x.timeout, up.host))
 	}
 	up.host.ReportFailure(true)
-	return reply(st, dubbo.StatusServiceError, fmt.Sprintf("sidewire dubbo proxy: upstream %s: %v", up.host, err))
+	return x.reply(dubbo.StatusServiceError, fmt.Sprintf("sidewire dubbo proxy: upstream %s: %v", up.host, err))
+}
+
+// reply answers a two-way request with a local error response; one-way
+// requests get nothing.
+func (x *exchange) reply(status dubbo.ResponseStatus, msg string) outcome {
+	return reply(x.st, status, msg)
 }
 
 // reply answers a two-way request with a local error response; one-way

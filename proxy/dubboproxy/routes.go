@@ -3,7 +3,9 @@ package dubboproxy
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 
+	"github.com/sidewire/sidewire/codecs/dubbo"
 	"github.com/sidewire/sidewire/proxy/config"
 )
 
@@ -11,6 +13,9 @@ import (
 // configs.
 type routeTable struct {
 	configs []*routeConfig
+	// keys are the attachment keys requests are scanned for: timeout,
+	// group and version (see keyTimeout), then the routes' header names.
+	keys []string
 }
 
 // routeConfig is one service's routes.
@@ -33,21 +38,30 @@ type route struct {
 }
 
 func newRouteTable(cfgs []config.DubboRouteConfig) *routeTable {
-	t := &routeTable{}
+	t := &routeTable{keys: []string{dubbo.AttachmentTimeout, dubbo.AttachmentGroup, dubbo.AttachmentVersion}}
 	for _, rc := range cfgs {
 		c := &routeConfig{iface: newIfaceMatcher(rc.Interface), group: rc.Group}
 		if rc.Version != "" {
 			c.version = []byte(rc.Version)
 		}
 		for i := range rc.Routes {
-			c.routes = append(c.routes, newRoute(&rc.Routes[i]))
+			c.routes = append(c.routes, newRoute(&rc.Routes[i], t.key))
 		}
 		t.configs = append(t.configs, c)
 	}
 	return t
 }
 
-func newRoute(r *config.DubboRoute) *route {
+// key returns the index of an attachment name in t.keys, adding it.
+func (t *routeTable) key(name string) int {
+	if i := slices.Index(t.keys, name); i >= 0 {
+		return i
+	}
+	t.keys = append(t.keys, name)
+	return len(t.keys) - 1
+}
+
+func newRoute(r *config.DubboRoute, key func(string) int) *route {
 	rt := &route{cluster: r.Cluster, weighted: r.WeightedClusters, metadata: r.MetadataMatch}
 	if r.Method != nil {
 		rt.method = newStringMatcher(*r.Method)
@@ -56,7 +70,7 @@ func newRoute(r *config.DubboRoute) *route {
 		rt.params = append(rt.params, paramMatcher{index: int(p.Index), exact: p.Exact, isRange: p.IsRange, start: p.Start, end: p.End})
 	}
 	for _, h := range r.Headers {
-		rt.headers = append(rt.headers, newHeaderMatcher(h))
+		rt.headers = append(rt.headers, newHeaderMatcher(h, key(h.Name)))
 	}
 	for _, w := range r.WeightedClusters {
 		rt.total += uint64(w.Weight)
@@ -66,9 +80,9 @@ func newRoute(r *config.DubboRoute) *route {
 
 // lookup returns the first route that matches req: route configs in
 // order, the first whose interface, group and version admit the request
-// and that has a matching route. The body is decoded only when a
-// candidate needs the group, the version attachment, arguments or
-// attachments.
+// and that has a matching route. Attachments are scanned only when a
+// candidate needs the group, the version attachment or attachments, and
+// the body is decoded only for arguments.
 func (t *routeTable) lookup(req *request) *route {
 	for _, c := range t.configs {
 		if !c.admits(req) {
@@ -93,14 +107,19 @@ func (c *routeConfig) admits(req *request) bool {
 	if c.version != nil && !bytes.Equal(req.serviceVersion(), c.version) {
 		return false
 	}
-	return c.group == "" || req.group() == c.group
+	return c.group == "" || string(req.group()) == c.group
 }
 
 func (rt *route) matches(req *request) bool {
 	if rt.method != nil && !rt.method.match(req.method) {
 		return false
 	}
-	if len(rt.params) == 0 && len(rt.headers) == 0 {
+	for i := range rt.headers {
+		if !rt.headers[i].match(req) {
+			return false
+		}
+	}
+	if len(rt.params) == 0 {
 		return true
 	}
 	body, err := req.decode()
@@ -109,11 +128,6 @@ func (rt *route) matches(req *request) bool {
 	}
 	for i := range rt.params {
 		if !rt.params[i].match(body.Args) {
-			return false
-		}
-	}
-	for i := range rt.headers {
-		if !rt.headers[i].match(body.Attachments) {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"time"
 
 	"github.com/sidewire/sidewire/codecs"
 )
@@ -45,13 +46,19 @@ func (m *Multiplex) SendAsync(ctx context.Context, req *codecs.Frame, done Compl
 }
 
 func (g *group) sendAsync(ctx context.Context, req *codecs.Frame, done Completion, b *Batch) error {
+	return g.sendAsyncTimeout(ctx, req, done, b, 0)
+}
+
+// sendAsyncTimeout is sendAsync with the request bounded by timeout
+// instead of Options.Timeout when timeout is positive.
+func (g *group) sendAsyncTimeout(ctx context.Context, req *codecs.Frame, done Completion, b *Batch, timeout time.Duration) error {
 	s := &g.slots[int(g.rr.Add(1))%len(g.slots)]
 	for attempt := 0; ; attempt++ {
 		c, err := g.connFor(ctx, s, b)
 		if err != nil {
 			return err
 		}
-		_, err = c.queue(ctx, req, done, b)
+		_, err = c.queueTimeout(ctx, req, done, b, timeout)
 		if err != nil && attempt == 0 && unsent(err) {
 			continue
 		}

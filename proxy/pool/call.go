@@ -36,6 +36,9 @@ type call struct {
 	// deadline is when an asynchronous call times out (unix nanos); 0
 	// when it does not.
 	deadline int64
+	// timeout bounds an asynchronous call in place of Options.Timeout
+	// when positive (SendAsyncTimeout).
+	timeout time.Duration
 }
 
 var calls = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -54,7 +57,7 @@ func putCall(cl *call) {
 	cl.want, cl.got, cl.err = 0, 0, nil
 	cl.start, cl.end, cl.reqID, cl.id = 0, 0, 0, 0
 	cl.heartbeat, cl.slot = false, false
-	cl.cb, cl.deadline = nil, 0
+	cl.cb, cl.deadline, cl.timeout = nil, 0, 0
 	calls.Put(cl)
 }
 

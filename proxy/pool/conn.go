@@ -32,6 +32,7 @@ type conn struct {
 	// toTimer watches the deadlines of asynchronous calls while toArmed.
 	toTimer *time.Timer
 	toArmed bool
+	toAt    int64 // when the armed timer fires (unix nanos)
 
 	written  atomic.Int64 // bytes the writer has written
 	lastRead atomic.Int64 // unix nanos of the last read, for heartbeats

@@ -21,12 +21,18 @@ func (c *conn) roundTrip(ctx context.Context, req *codecs.Frame, dst []Response)
 // response. With cb the call is asynchronous: cb is told the outcome and
 // the returned call belongs to the connection.
 func (c *conn) queue(ctx context.Context, req *codecs.Frame, cb Completion, b *Batch) (*call, error) {
+	return c.queueTimeout(ctx, req, cb, b, 0)
+}
+
+// queueTimeout is queue with an asynchronous call bounded by timeout
+// instead of Options.Timeout when timeout is positive.
+func (c *conn) queueTimeout(ctx context.Context, req *codecs.Frame, cb Completion, b *Batch, timeout time.Duration) (*call, error) {
 	want := c.cc.Responses(req)
 	if c.mux && want > 1 {
 		want = 1
 	}
 	cl := getCall()
-	cl.want, cl.reqID, cl.cb = want, req.ID, cb
+	cl.want, cl.reqID, cl.cb, cl.timeout = want, req.ID, cb, timeout
 	if err := c.send(ctx, req, cl, b); err != nil {
 		putCall(cl)
 		return nil, err
@@ -95,9 +101,8 @@ func (c *conn) send(ctx context.Context, req *codecs.Frame, cl *call, b *Batch) 
 	cl.end = c.queued
 	if cl.want > 0 {
 		c.match.add(cl)
-		if cl.cb != nil && c.opt.Timeout > 0 {
-			cl.deadline = time.Now().Add(c.opt.Timeout).UnixNano()
-			c.armTimeouts()
+		if cl.cb != nil {
+			c.setDeadline(cl)
 		}
 	}
 	switch {

@@ -11,17 +11,20 @@ import (
 // (the responses behind it could no longer be matched); on a
 // multiplexed one only the expired calls fail.
 
-// armTimeouts starts the timeout timer unless it runs. c.mu is held.
-func (c *conn) armTimeouts() {
-	if c.toArmed {
+// armTimeouts makes the timeout timer fire by deadline (unix nanos):
+// it starts the timer, or brings it forward when it runs for later (a
+// per-request timeout shorter than those pending). c.mu is held.
+func (c *conn) armTimeouts(deadline int64) {
+	if c.toArmed && c.toAt <= deadline {
 		return
 	}
-	c.toArmed = true
+	c.toArmed, c.toAt = true, deadline
+	d := time.Duration(deadline - time.Now().UnixNano())
 	if c.toTimer == nil {
-		c.toTimer = time.AfterFunc(c.opt.Timeout, c.checkTimeouts)
+		c.toTimer = time.AfterFunc(d, c.checkTimeouts)
 		return
 	}
-	c.toTimer.Reset(c.opt.Timeout)
+	c.toTimer.Reset(d)
 }
 
 // checkTimeouts runs on the timer: it fails what expired and re-arms for
@@ -43,6 +46,7 @@ func (c *conn) checkTimeouts() {
 	case next == 0:
 		c.toArmed = false
 	case next > now:
+		c.toAt = next
 		c.toTimer.Reset(time.Duration(next - now))
 	}
 	c.mu.Unlock()
