@@ -2,7 +2,6 @@ package redisproxy
 
 import (
 	"net"
-	"syscall"
 
 	"github.com/sidewire/sidewire/proxy/session"
 	"github.com/sidewire/sidewire/telemetry"
@@ -14,7 +13,7 @@ import (
 // close).
 type countingConn struct {
 	*net.TCPConn
-	raw    syscall.RawConn // for TryWrite; nil: none
+	raw    *session.RawTryWriter // for TryWrite; nil: none
 	rx, tx *telemetry.Counter
 	// onReadErr, if set, is told of every read error (the client left,
 	// or Drain's deadline woke the read); it runs on the reading
@@ -24,9 +23,7 @@ type countingConn struct {
 
 func newCountingConn(c *net.TCPConn, rx, tx *telemetry.Counter) *countingConn {
 	cc := &countingConn{TCPConn: c, rx: rx, tx: tx}
-	if raw, err := c.SyscallConn(); err == nil {
-		cc.raw = raw
-	}
+	cc.raw = session.NewRawTryWriter(c)
 	return cc
 }
 
@@ -37,7 +34,7 @@ func (c *countingConn) TryWrite(p []byte) (int, error) {
 	if c.raw == nil {
 		return 0, nil // the session's writer goroutine writes it all
 	}
-	n, err := session.TryWriteTCP(c.raw, p)
+	n, err := c.raw.TryWrite(p)
 	if n > 0 {
 		c.tx.Add(uint64(n))
 	}
