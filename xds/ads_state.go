@@ -33,6 +33,45 @@ type adsState struct {
 	// xDS, by type URL and name: the initial_resource_versions of a new
 	// stream.
 	resourceVersions map[string]map[string]string
+	// withEndpoints holds the EDS clusters update last built (each a copy
+	// carrying its assignment), by name; shared by clones, used under
+	// engine.mu. An unchanged cluster and assignment give the same copy
+	// back, so the server sees the same pointer and skips the cluster.
+	withEndpoints *map[string]edsCopy
+
+	// Sorted names derived from the maps, computed on first use and
+	// shared by clones (read-only); apply resets those a change
+	// invalidates.
+	eds, adsEDS, clusterNames, listenerNames lazy[[]string]
+}
+
+// lazy is a value computed on first use.
+type lazy[T any] struct {
+	v  T
+	ok bool
+}
+
+func (l *lazy[T]) get(f func() T) T {
+	if !l.ok {
+		l.v, l.ok = f(), true
+	}
+	return l.v
+}
+
+// invalidate resets the derived names a change of typ may change.
+func (s *adsState) invalidate(typ string) {
+	switch typ {
+	case ListenerTypeURL:
+		s.listenerNames = lazy[[]string]{}
+	case ClusterTypeURL:
+		s.eds, s.adsEDS, s.clusterNames = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
+	}
+}
+
+// edsCopy is an EDS cluster with its assignment, and what it was made of.
+type edsCopy struct {
+	base, out *config.Cluster
+	la        *config.LoadAssignment
 }
 
 func newADSState() *adsState {
@@ -43,39 +82,83 @@ func newADSState() *adsState {
 		edsFiles:         map[string]FileSource{},
 		versions:         map[string]string{},
 		resourceVersions: map[string]map[string]string{},
+		withEndpoints:    new(map[string]edsCopy),
 	}
 }
 
-// clone copies the maps (not the immutable values they hold), so a
-// rejected update can be rolled back.
-func (s *adsState) clone() *adsState {
-	rv := make(map[string]map[string]string, len(s.resourceVersions))
+// clone returns a state for a change of typ to apply to: the maps such
+// a change modifies are copied (not the immutable values they hold), the
+// others shared. An accepted state's maps are never modified, so a
+// rejected update is rolled back by dropping the clone.
+func (s *adsState) clone(typ string) *adsState {
+	c := *s
+	c.versions = maps.Clone(s.versions)
+	c.resourceVersions = maps.Clone(s.resourceVersions)
+	cloneRV := func(t string) {
+		if m := s.resourceVersions[t]; m != nil {
+			c.resourceVersions[t] = maps.Clone(m)
+		}
+	}
+	cloneRV(typ)
+	switch typ {
+	case ListenerTypeURL:
+		c.listeners = maps.Clone(s.listeners)
+	case ClusterTypeURL:
+		// Pruning after a cluster change drops assignments and EDS files.
+		c.clusters = maps.Clone(s.clusters)
+		c.edsFiles = maps.Clone(s.edsFiles)
+		c.endpoints = maps.Clone(s.endpoints)
+		cloneRV(EndpointTypeURL)
+	case EndpointTypeURL:
+		c.endpoints = maps.Clone(s.endpoints)
+	default:
+		return s.cloneAll()
+	}
+	return &c
+}
+
+// cloneAll copies every map.
+func (s *adsState) cloneAll() *adsState {
+	c := *s
+	c.listeners = maps.Clone(s.listeners)
+	c.clusters = maps.Clone(s.clusters)
+	c.endpoints = maps.Clone(s.endpoints)
+	c.edsFiles = maps.Clone(s.edsFiles)
+	c.versions = maps.Clone(s.versions)
+	c.resourceVersions = make(map[string]map[string]string, len(s.resourceVersions))
 	for t, m := range s.resourceVersions {
-		rv[t] = maps.Clone(m)
+		c.resourceVersions[t] = maps.Clone(m)
 	}
-	return &adsState{
-		listeners:        maps.Clone(s.listeners),
-		clusters:         maps.Clone(s.clusters),
-		endpoints:        maps.Clone(s.endpoints),
-		edsFiles:         maps.Clone(s.edsFiles),
-		versions:         maps.Clone(s.versions),
-		resourceVersions: rv,
-	}
+	return &c
 }
 
 // edsNames returns the sorted ClusterLoadAssignment names the EDS clusters
-// need: eds_cluster_config.service_name, or the cluster name.
+// need: eds_cluster_config.service_name, or the cluster name. The slice
+// is shared: do not modify it.
 func (s *adsState) edsNames() []string {
-	return s.edsNamesWhere(func(string) bool { return true })
+	return s.eds.get(func() []string { return s.edsNamesWhere(func(string) bool { return true }) })
 }
 
 // adsEDSNames returns the sorted assignment names to ask the ADS server
-// for: those of EDS clusters whose eds_config is ads.
+// for: those of EDS clusters whose eds_config is ads. The slice is
+// shared: do not modify it.
 func (s *adsState) adsEDSNames() []string {
-	return s.edsNamesWhere(func(cluster string) bool {
-		_, file := s.edsFiles[cluster]
-		return !file
+	return s.adsEDS.get(func() []string {
+		return s.edsNamesWhere(func(cluster string) bool {
+			_, file := s.edsFiles[cluster]
+			return !file
+		})
 	})
+}
+
+// sortedClusters and sortedListeners return the names of the clusters
+// and listeners, sorted; the slices are shared: do not modify them.
+func (s *adsState) sortedClusters() []string {
+	return s.clusterNames.get(func() []string { return slices.Sorted(maps.Keys(s.clusters)) })
+}
+
+func (s *adsState) sortedListeners() []string {
+	return s.listenerNames.get(func() []string { return slices.Sorted(maps.Keys(s.listeners)) })
 }
 
 func (s *adsState) edsNamesWhere(keep func(cluster string) bool) []string {
@@ -114,16 +197,33 @@ func edsName(c *config.Cluster) string {
 
 // pruneEndpoints drops assignments, and their delta versions, that no EDS
 // cluster names any more, and EDS sources of clusters that are gone.
-func (s *adsState) pruneEndpoints() {
+// added, when not nil, lists every assignment name the change brought:
+// an EDS change leaves the wanted names alone, so only those can be
+// unwanted.
+func (s *adsState) pruneEndpoints(added []string) {
 	want := s.edsNames()
+	unwanted := func(n string) bool {
+		_, ok := slices.BinarySearch(want, n)
+		return !ok
+	}
+	rv := s.resourceVersions[EndpointTypeURL]
+	if added != nil {
+		for _, n := range added {
+			if unwanted(n) {
+				delete(s.endpoints, n)
+				delete(rv, n)
+			}
+		}
+		return
+	}
 	for n := range s.endpoints {
-		if _, ok := slices.BinarySearch(want, n); !ok {
+		if unwanted(n) {
 			delete(s.endpoints, n)
 		}
 	}
-	for n := range s.resourceVersions[EndpointTypeURL] {
-		if _, ok := slices.BinarySearch(want, n); !ok {
-			delete(s.resourceVersions[EndpointTypeURL], n)
+	for n := range rv {
+		if unwanted(n) {
+			delete(rv, n)
 		}
 	}
 	for n := range s.edsFiles {
@@ -146,7 +246,7 @@ func (s *adsState) warming() string {
 			missing = append(missing, "load assignment "+quote(n))
 		}
 	}
-	for _, ln := range slices.Sorted(maps.Keys(s.listeners)) {
+	for _, ln := range s.sortedListeners() {
 		for _, cn := range listenerClusters(s.listeners[ln]) {
 			if s.clusters[cn] == nil {
 				missing = append(missing, "cluster "+quote(cn)+" (listener "+quote(ln)+")")
@@ -206,21 +306,32 @@ func filterClusters(f config.NetworkFilter) []string {
 // sorted by name, EDS clusters carrying their assignment.
 func (s *adsState) update(changed string) *Update {
 	u := &Update{
-		Endpoints: maps.Clone(s.endpoints),
+		Endpoints: s.endpoints, // never modified once the state is accepted
 		Versions:  maps.Clone(s.versions),
 		Changed:   changed,
 	}
-	for _, n := range slices.Sorted(maps.Keys(s.listeners)) {
+	u.Listeners = make([]*config.Listener, 0, len(s.listeners))
+	for _, n := range s.sortedListeners() {
 		u.Listeners = append(u.Listeners, s.listeners[n])
 	}
-	for _, n := range slices.Sorted(maps.Keys(s.clusters)) {
+	prev := *s.withEndpoints
+	next := make(map[string]edsCopy, len(prev))
+	u.Clusters = make([]*config.Cluster, 0, len(s.clusters))
+	for _, n := range s.sortedClusters() {
 		c := s.clusters[n]
 		if c.Type == config.EDS {
-			cc := *c
-			cc.LoadAssignment = s.endpoints[edsName(c)]
-			c = &cc
+			la := s.endpoints[edsName(c)]
+			e, ok := prev[n]
+			if !ok || e.base != c || e.la != la {
+				cc := *c
+				cc.LoadAssignment = la
+				e = edsCopy{base: c, out: &cc, la: la}
+			}
+			next[n] = e
+			c = e.out
 		}
 		u.Clusters = append(u.Clusters, c)
 	}
+	*s.withEndpoints = next
 	return u
 }

@@ -20,8 +20,9 @@ type engine struct {
 	onResponse func(typeURL string, err error)
 	ads        bool // the bootstrap has an ads_config
 
-	mu      sync.Mutex // serializes accept and guards state and changed
+	mu      sync.Mutex // serializes accept and guards state, memo and changed
 	state   *adsState
+	memo    *memo         // translations of the resources of state
 	changed chan struct{} // closed and replaced when state changes
 
 	statusMu sync.Mutex
@@ -29,7 +30,7 @@ type engine struct {
 }
 
 func newEngine(app Applier, log *slog.Logger, onResponse func(string, error), ads bool) *engine {
-	return &engine{app: app, log: log, onResponse: onResponse, ads: ads, state: newADSState(), changed: make(chan struct{})}
+	return &engine{app: app, log: log, onResponse: onResponse, ads: ads, state: newADSState(), memo: newMemo(), changed: make(chan struct{})}
 }
 
 // accept validates ch against the accepted state and applies the result
@@ -40,15 +41,18 @@ func (e *engine) accept(ch *change, source string) error {
 	ch.ads = e.ads
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	next := e.state.clone()
+	ch.memo = e.memo
+	next := e.state.clone(ch.typ)
 	err := next.apply(ch)
 	if err == nil {
 		err = e.offer(next, ch.typ)
 	}
 	if err != nil {
+		e.memo.discard(ch.typ)
 		e.reject(ch, source, err)
 		return err
 	}
+	e.memo.commit(ch.typ)
 	e.state = next
 	close(e.changed)
 	e.changed = make(chan struct{})

@@ -2,6 +2,7 @@ package xds
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -31,15 +32,27 @@ const (
 // supported", plus unknown fields (a binary resource from a newer API).
 // Fields are visited in declaration order, so reports are deterministic.
 func checkFields(path string, m proto.Message) error {
-	var errs errList
-	walkFields(&errs, path, m.ProtoReflect())
-	return errs.err()
+	w := fieldWalker{path: append(make([]byte, 0, 128), path...)}
+	w.fields(m.ProtoReflect())
+	return w.errs.err()
 }
 
-func walkFields(errs *errList, path string, m protoreflect.Message) {
+// fieldWalker walks a message tree keeping the current field path in
+// one buffer, so that paths become strings only in errors: a resource
+// without problems is checked without allocating.
+type fieldWalker struct {
+	errs errList
+	path []byte
+}
+
+func (w *fieldWalker) add(format string, args ...any) {
+	w.errs.add(string(w.path), format, args...)
+}
+
+func (w *fieldWalker) fields(m protoreflect.Message) {
 	md := m.Descriptor()
 	if len(m.GetUnknown()) > 0 {
-		errs.add(path, "has fields unknown to %s (sent by a newer Envoy API?)", md.FullName())
+		w.add("has fields unknown to %s (sent by a newer Envoy API?)", md.FullName())
 	}
 	rules := fieldRules[md.FullName()]
 	fds := md.Fields()
@@ -48,18 +61,24 @@ func walkFields(errs *errList, path string, m protoreflect.Message) {
 		if !m.Has(fd) {
 			continue
 		}
-		fp := field(path, string(fd.Name()))
+		n := len(w.path)
+		if n > 0 {
+			w.path = append(w.path, '.')
+		}
+		w.path = append(w.path, fd.Name()...)
 		switch rules[fd.Name()] {
 		case reject:
-			errs.add(fp, "not supported")
+			w.add("not supported")
 		case use:
-			walkValue(errs, fp, fd, m.Get(fd))
+			w.value(fd, m.Get(fd))
 		}
+		w.path = w.path[:n]
 	}
 }
 
-// walkValue descends into the message values of a used field.
-func walkValue(errs *errList, path string, fd protoreflect.FieldDescriptor, v protoreflect.Value) {
+// value descends into the message values of a used field.
+func (w *fieldWalker) value(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
+	n := len(w.path)
 	switch {
 	case fd.IsMap():
 		if vd := fd.MapValue(); vd.Message() == nil || isOpaque(vd.Message()) || vd.Message().FullName() == anyFullName {
@@ -75,15 +94,19 @@ func walkValue(errs *errList, path string, fd protoreflect.FieldDescriptor, v pr
 			return strings.Compare(a.String(), b.String())
 		})
 		for _, k := range keys {
-			walkFields(errs, key(path, k.String()), mp.Get(k).Message())
+			w.path = append(strconv.AppendQuote(append(w.path, '['), k.String()), ']')
+			w.fields(mp.Get(k).Message())
+			w.path = w.path[:n]
 		}
 	case fd.Message() == nil || isOpaque(fd.Message()) || fd.Message().FullName() == anyFullName:
 	case fd.IsList():
 		list := v.List()
 		for i := range list.Len() {
-			walkFields(errs, index(path, i), list.Get(i).Message())
+			w.path = append(strconv.AppendInt(append(w.path, '['), int64(i), 10), ']')
+			w.fields(list.Get(i).Message())
+			w.path = w.path[:n]
 		}
 	default:
-		walkFields(errs, path, v.Message())
+		w.fields(v.Message())
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -32,6 +35,8 @@ type change struct {
 	// ads reports whether the bootstrap has an ads_config, so clusters
 	// may take their endpoints over ADS.
 	ads bool
+	// memo, when set, holds the translations of unchanged resources.
+	memo *memo
 }
 
 // changeMode is how a change merges into the accepted state.
@@ -60,6 +65,8 @@ type resourceItem struct {
 // any error rejects the whole change.
 func (s *adsState) apply(ch *change) error {
 	var errs errList
+	var addedEDS []string // assignment names an EDS change brings
+	s.invalidate(ch.typ)
 	switch ch.typ {
 	case ListenerTypeURL:
 		got := decodeAll(&errs, ch, "listener", (*listenerv3.Listener).GetName, TranslateListener)
@@ -69,6 +76,15 @@ func (s *adsState) apply(ch *change) error {
 	case EndpointTypeURL:
 		got := decodeAll(&errs, ch, "cluster_load_assignment", (*endpointv3.ClusterLoadAssignment).GetClusterName, TranslateLoadAssignment)
 		s.applyEndpoints(got, ch)
+		addedEDS = make([]string, 0, len(got)+len(ch.resources))
+		for n := range got {
+			addedEDS = append(addedEDS, n)
+		}
+		for _, it := range ch.resources {
+			if it.name != "" {
+				addedEDS = append(addedEDS, it.name)
+			}
+		}
 	default:
 		return fmt.Errorf("handle response: unexpected type %s", ch.typ)
 	}
@@ -83,25 +99,34 @@ func (s *adsState) apply(ch *change) error {
 	if ch.mode == delta {
 		s.setResourceVersions(ch)
 	}
-	s.pruneEndpoints()
+	switch ch.typ {
+	case ClusterTypeURL:
+		s.pruneEndpoints(nil)
+	case EndpointTypeURL:
+		s.pruneEndpoints(addedEDS)
+	}
 	return nil
 }
 
 // applyClusters translates and merges clusters, noting which EDS
 // clusters take their endpoints from a file.
 func (s *adsState) applyClusters(errs *errList, ch *change) {
-	files := map[string]FileSource{}
-	got := decodeAll(errs, ch, "cluster", (*clusterv3.Cluster).GetName, func(p string, m *clusterv3.Cluster) (*config.Cluster, error) {
+	res := decodeAll(errs, ch, "cluster", (*clusterv3.Cluster).GetName, func(p string, m *clusterv3.Cluster) (clusterIR, error) {
 		c, err := TranslateCluster(p, m)
 		if err != nil || c.Type != config.EDS {
-			return c, err
+			return clusterIR{c: c}, err
 		}
 		src, err := edsSource(p, m.GetEdsClusterConfig().GetEdsConfig(), ch.ads)
-		if src != nil {
-			files[c.Name] = *src
-		}
-		return c, err
+		return clusterIR{c: c, edsFile: src}, err
 	})
+	got := make(map[string]*config.Cluster, len(res))
+	files := map[string]FileSource{}
+	for n, r := range res {
+		got[n] = r.c
+		if r.edsFile != nil {
+			files[n] = *r.edsFile
+		}
+	}
 	if ch.mode == sotw {
 		clear(s.edsFiles)
 	}
@@ -113,6 +138,13 @@ func (s *adsState) applyClusters(errs *errList, ch *change) {
 	}
 	maps.Copy(s.edsFiles, files)
 	s.clusters = merge(s.clusters, got, ch)
+}
+
+// clusterIR is a translated cluster and, for an EDS cluster whose
+// eds_config is a path, that file.
+type clusterIR struct {
+	c       *config.Cluster
+	edsFile *FileSource
 }
 
 // applyEndpoints merges translated assignments. A removed assignment of
@@ -178,48 +210,141 @@ func merge[T any](cur, got map[string]T, ch *change) map[string]T {
 
 // decodeAll unpacks and translates every resource of ch into a map by
 // name. Its error paths are `listener "name"`, or `listener[3]` when the
-// resource has no name or cannot be decoded.
+// resource has no name or cannot be decoded. A resource whose bytes the
+// memo knows takes its remembered translation; the others are decoded
+// and translated in parallel when there are many (a full state of the
+// world), and the results are merged in order, so errors come out as if
+// one resource after the other had been handled.
 func decodeAll[M any, PM interface {
 	*M
 	proto.Message
 }, T any](errs *errList, ch *change, kind string, name func(PM) string, translate func(path string, m PM) (T, error)) map[string]T {
-	out := map[string]T{}
+	tm := ch.memo.forChange(ch)
+	res := make([]decoded[T], len(ch.resources))
+	todo := make([]int, 0, len(ch.resources))
 	for i, it := range ch.resources {
-		p := index(kind, i)
+		r := &res[i]
 		if it.res == nil {
-			continue // a delta heartbeat: the resource is unchanged
-		}
-		m := PM(new(M))
-		if err := it.res.UnmarshalTo(m); err != nil {
-			errs.wrap(p, fmt.Errorf("decode %s: %w", it.res.GetTypeUrl(), err))
+			r.skip = true // a delta heartbeat: the resource is unchanged
 			continue
 		}
-		n := name(m)
-		if n == "" {
-			f := "name"
-			if kind == "cluster_load_assignment" {
-				f = "cluster_name"
+		if tm != nil {
+			r.d = tm.digest(it.res)
+			if e, ok := tm.lookup(r.d); ok && (it.name == "" || it.name == e.name) {
+				r.name, r.v, r.hit = e.name, e.value.(T), true
+				continue
 			}
-			errs.add(field(p, f), "is required")
+		}
+		todo = append(todo, i)
+	}
+	forEach(len(todo), func(k int) {
+		i := todo[k]
+		decodeOne(&res[i], ch.resources[i], i, kind, name, translate)
+	})
+	out := make(map[string]T, len(ch.resources))
+	for i := range res {
+		r := &res[i]
+		for _, e := range r.errs {
+			if e.path != "" {
+				errs.wrap(e.path, e.err)
+			} else {
+				errs.addErr(e.err)
+			}
+		}
+		if r.skip {
 			continue
 		}
-		p = resourceName(kind, n)
-		v, err := translate(p, m)
-		if err != nil {
-			errs.addErr(err)
+		if _, dup := out[r.name]; dup {
+			errs.wrap(resourceName(kind, r.name), errors.New("sent twice in one response"))
 			continue
 		}
-		if it.name != "" && it.name != n {
-			errs.add(p, "is sent under the name %q", it.name)
-			continue
+		out[r.name] = r.v
+		if tm != nil && !r.hit {
+			tm.store(r.d, r.name, r.v)
 		}
-		if _, dup := out[n]; dup {
-			errs.wrap(p, errors.New("sent twice in one response"))
-			continue
-		}
-		out[n] = v
 	}
 	return out
+}
+
+// decoded is the outcome of decoding and translating one resource.
+type decoded[T any] struct {
+	name string
+	v    T
+	errs []decodeErr
+	d    digest // with a memo
+	hit  bool   // the memo knew the resource
+	skip bool   // nothing to merge: a delta heartbeat, or errors
+}
+
+// decodeErr is a problem of one resource: err at path (recorded with
+// errList.wrap), or, without a path, errors to record with addErr.
+type decodeErr struct {
+	path string
+	err  error
+}
+
+// decodeOne decodes and translates resource i of a change into r. It
+// only writes r, so resources can be handled in parallel.
+func decodeOne[M any, PM interface {
+	*M
+	proto.Message
+}, T any](r *decoded[T], it resourceItem, i int, kind string, name func(PM) string, translate func(path string, m PM) (T, error)) {
+	r.skip = true
+	p := index(kind, i)
+	m := PM(new(M))
+	if err := it.res.UnmarshalTo(m); err != nil {
+		r.errs = append(r.errs, decodeErr{p, fmt.Errorf("decode %s: %w", it.res.GetTypeUrl(), err)})
+		return
+	}
+	n := name(m)
+	if n == "" {
+		f := "name"
+		if kind == "cluster_load_assignment" {
+			f = "cluster_name"
+		}
+		r.errs = append(r.errs, decodeErr{field(p, f), errors.New("is required")})
+		return
+	}
+	p = resourceName(kind, n)
+	v, err := translate(p, m)
+	if err != nil {
+		r.errs = append(r.errs, decodeErr{err: err})
+		return
+	}
+	if it.name != "" && it.name != n {
+		r.errs = append(r.errs, decodeErr{p, fmt.Errorf("is sent under the name %q", it.name)})
+		return
+	}
+	r.name, r.v, r.skip = n, v, false
+}
+
+// minPerWorker is the fewest resources worth a goroutine of their own.
+const minPerWorker = 64
+
+// forEach calls f(0) to f(n-1), on up to GOMAXPROCS goroutines when n is
+// large, and returns when every call has returned.
+func forEach(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/minPerWorker)
+	if workers < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // edsSource returns an EDS cluster's eds_config when it is a file (nil

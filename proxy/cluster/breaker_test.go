@@ -10,7 +10,7 @@ import (
 
 func TestBreakerResources(t *testing.T) {
 	store := telemetry.NewStore()
-	s := newClusterStats(store.Root(), "b")
+	s := newClusterStats(store.Root(), &config.Cluster{Name: "b"})
 	b := newBreaker(config.CircuitBreakers{MaxConnections: 1, MaxPendingRequests: 2, MaxRequests: 3, MaxRetries: 1}, s)
 	tests := []struct {
 		name     string
@@ -64,7 +64,7 @@ func TestBreakerResources(t *testing.T) {
 
 func TestBreakerConcurrent(t *testing.T) {
 	store := telemetry.NewStore()
-	s := newClusterStats(store.Root(), "b")
+	s := newClusterStats(store.Root(), &config.Cluster{Name: "b"})
 	b := newBreaker(config.CircuitBreakers{MaxRequests: 10}, s)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

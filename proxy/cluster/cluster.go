@@ -60,7 +60,7 @@ func newCluster(m *Manager, cfg *config.Cluster, prev *Cluster) *Cluster {
 		name:    cfg.Name,
 		m:       m,
 		log:     m.log.With("cluster", cfg.Name),
-		stats:   newClusterStats(m.root, cfg.Name),
+		stats:   newClusterStats(m.root, cfg),
 		lbOpts:  lb.OptionsFor(cfg),
 		timeout: cfg.ConnectTimeout,
 		kick:    make(chan struct{}, 1),
@@ -221,7 +221,7 @@ func (c *Cluster) rebuildLocked() {
 	c.stats.membershipDegraded.Set(degraded)
 	c.stats.membershipExcluded.Set(0)
 	c.stats.maxHostWeight.Set(int64(maxW))
-	if len(cfg.HealthChecks) > 0 {
+	if c.stats.hc != nil {
 		c.stats.hc.healthy.Set(hcOK)
 	}
 }
@@ -317,6 +317,7 @@ func assignmentSpecs(la *config.LoadAssignment) ([]hostSpec, error) {
 	}
 	var specs []hostSpec
 	seen := map[string]int{}
+	var last *hostMeta // endpoints of a locality mostly share one (immutable) meta
 	for _, loc := range la.Localities {
 		for _, ep := range loc.Endpoints {
 			ap, err := ipAddrPort(ep.Address)
@@ -329,7 +330,10 @@ func assignmentSpecs(la *config.LoadAssignment) ([]hostSpec, error) {
 				key += "#" + strconv.Itoa(n)
 			}
 			seen[t.str]++
-			specs = append(specs, hostSpec{key: key, target: t, meta: endpointMeta(loc, ep)})
+			if m := endpointMeta(loc, ep); last == nil || !metaEqual(last, m) {
+				last = m
+			}
+			specs = append(specs, hostSpec{key: key, target: t, meta: last})
 		}
 	}
 	return specs, nil

@@ -84,7 +84,7 @@ func (c *Cluster) runHealthCheck(ctx context.Context, h *Host, idx int, hc confi
 // (at once on its very first check), a passing one turns unhealthy after
 // UnhealthyThreshold consecutive failures.
 func (c *Cluster) recordCheck(h *Host, idx int, hc config.HealthCheck, ok, network, first bool) {
-	s := &c.stats.hc
+	s := c.stats.hc
 	s.attempt.Inc()
 	st := &h.hc[idx]
 	failBit := uint64(1) << (hcFailShift + idx)

@@ -39,6 +39,11 @@ type Manager struct {
 	mu     sync.Mutex // serializes changes
 	closed bool
 	set    atomic.Pointer[clusterSet]
+	// applied holds, by name, the config each running cluster was last
+	// given by Update, if nothing changed it since: Update skips a
+	// cluster given the same (immutable) *config.Cluster again without
+	// validating or comparing it. Guarded by mu.
+	applied map[string]*config.Cluster
 }
 
 // clusterSet is an immutable published set of clusters.
@@ -77,12 +82,16 @@ func (m *Manager) All() []*Cluster { return slices.Clone(m.set.Load().sorted) }
 // changed one is replaced by a new *Cluster that inherits the health of
 // hosts at the same addresses; a missing one is stopped.
 func (m *Manager) Update(clusters []*config.Cluster) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	var errs []error
 	seen := make(map[string]bool, len(clusters))
 	for _, c := range clusters {
-		if err := validate(c); err != nil {
-			errs = append(errs, err)
-			continue
+		if c == nil || m.applied[c.Name] != c { // validated when it was applied
+			if err := validate(c); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 		}
 		if seen[c.Name] {
 			errs = append(errs, invalid(c.Name, "duplicate cluster name"))
@@ -92,19 +101,20 @@ func (m *Manager) Update(clusters []*config.Cluster) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("update clusters: %w", err)
 	}
-
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.closed {
 		return fmt.Errorf("update clusters: %w", ErrClosed)
 	}
 	cur := m.set.Load()
 	next := make(map[string]*Cluster, len(clusters))
+	applied := make(map[string]*config.Cluster, len(clusters))
 	var started, stopped []*Cluster
 	var edsUpdates []func()
 	for _, cfg := range clusters {
 		old := cur.byName[cfg.Name]
+		applied[cfg.Name] = cfg
 		switch {
+		case old != nil && m.applied[cfg.Name] == cfg:
+			next[cfg.Name] = old
 		case old == nil:
 			c := newCluster(m, cfg, nil)
 			next[cfg.Name] = c
@@ -120,6 +130,7 @@ func (m *Manager) Update(clusters []*config.Cluster) error {
 			next[cfg.Name] = c
 			started = append(started, c)
 			stopped = append(stopped, old)
+			c.stats.zeroDropped(old.stats)
 			m.stats.clusterModified.Inc()
 			m.log.Info("cluster modified", "cluster", cfg.Name)
 		}
@@ -139,7 +150,10 @@ func (m *Manager) Update(clusters []*config.Cluster) error {
 	for _, f := range edsUpdates {
 		f()
 	}
-	m.publish(next)
+	if !sameSet(cur.byName, next) {
+		m.publish(next)
+	}
+	m.applied = applied
 	for _, c := range stopped {
 		c.stop()
 	}
@@ -158,6 +172,20 @@ func sameConfig(a, b *config.Cluster) bool {
 		return reflect.DeepEqual(&ac, &bc)
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// sameSet reports whether next holds exactly the clusters of cur, so the
+// published set need not change.
+func sameSet(cur, next map[string]*Cluster) bool {
+	if len(cur) != len(next) {
+		return false
+	}
+	for n, c := range next {
+		if cur[n] != c {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Manager) publish(byName map[string]*Cluster) {
@@ -191,6 +219,7 @@ func (m *Manager) UpdateEndpoints(name string, la *config.LoadAssignment) error 
 	if t := c.Config().Type; t != config.EDS {
 		return fmt.Errorf("update endpoints of cluster %q: %w: cluster type is %v, not EDS", name, ErrInvalidConfig, t)
 	}
+	delete(m.applied, name) // its endpoints no longer are the config's
 	c.updateEndpoints(la)
 	return nil
 }
@@ -231,6 +260,7 @@ func (m *Manager) Close() {
 		return
 	}
 	m.closed = true
+	m.applied = nil
 	cur := m.set.Load()
 	m.publish(map[string]*Cluster{})
 	for _, c := range cur.sorted {
@@ -242,10 +272,16 @@ func (m *Manager) Close() {
 // stats outlive it in the store.
 func (c *Cluster) zeroGauges() {
 	s := c.stats
-	for _, g := range []interface{ Set(int64) }{
-		s.membershipTotal, s.membershipHealthy, s.membershipDegraded, s.membershipExcluded,
-		s.maxHostWeight, s.hc.healthy, s.od.ejectionsActive,
-	} {
+	gauges := []*telemetry.Gauge{
+		s.membershipTotal, s.membershipHealthy, s.membershipDegraded, s.membershipExcluded, s.maxHostWeight,
+	}
+	if s.hc != nil {
+		gauges = append(gauges, s.hc.healthy)
+	}
+	if s.od != nil {
+		gauges = append(gauges, s.od.ejectionsActive)
+	}
+	for _, g := range gauges {
 		g.Set(0)
 	}
 }

@@ -79,7 +79,7 @@ type outlierHostState struct {
 }
 
 func newOutlierDetector(c *Cluster, cfg config.OutlierDetection) *outlierDetector {
-	return &outlierDetector{c: c, cfg: outlierDefaults(cfg), s: &c.stats.od}
+	return &outlierDetector{c: c, cfg: outlierDefaults(cfg), s: c.stats.od}
 }
 
 // failure counts a failed request or connect. Reaching the threshold

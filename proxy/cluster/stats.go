@@ -1,10 +1,17 @@
 package cluster
 
-import "github.com/sidewire/sidewire/telemetry"
+import (
+	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/telemetry"
+)
 
 // clusterStats are a cluster's Envoy stats, under
 // cluster.<name>.* (envoy_cluster_*{envoy_cluster_name="<name>"}). A new
 // version of a cluster gets the same stat objects back from the store.
+// As in Envoy, the health_check.* and outlier_detection.* stats exist
+// only for a cluster configured with health checks or outlier detection
+// (hc and od are nil otherwise): with many clusters they would be most
+// of the stats.
 type clusterStats struct {
 	cxTotal, cxConnectFail, cxConnectTimeout, cxNoneHealthy, cxDestroy *telemetry.Counter
 	cxOverflow, rqPendingOverflow, rqRetryOverflow                     *telemetry.Counter
@@ -19,8 +26,8 @@ type clusterStats struct {
 	cbCxOpen, cbRqPendingOpen, cbRqOpen, cbRqRetryOpen     *telemetry.Gauge
 	cxConnectMs, cxLengthMs                                *telemetry.Histogram
 
-	hc hcStats
-	od odStats
+	hc *hcStats
+	od *odStats
 }
 
 type hcStats struct {
@@ -38,12 +45,11 @@ type odStats struct {
 	consecutive5xx *telemetry.Counter
 }
 
-func newClusterStats(root *telemetry.Scope, name string) *clusterStats {
-	s := root.Sub("cluster").Tagged("envoy_cluster_name", name)
+// newClusterStats returns the stats of the cluster cfg configures.
+func newClusterStats(root *telemetry.Scope, cfg *config.Cluster) *clusterStats {
+	s := root.Sub("cluster").Tagged("envoy_cluster_name", cfg.Name)
 	cb := s.Sub("circuit_breakers").Sub("default")
-	hc := s.Sub("health_check")
-	od := s.Sub("outlier_detection")
-	return &clusterStats{
+	cs := &clusterStats{
 		cxTotal:           s.Counter("upstream_cx_total"),
 		cxConnectFail:     s.Counter("upstream_cx_connect_fail"),
 		cxConnectTimeout:  s.Counter("upstream_cx_connect_timeout"),
@@ -76,29 +82,53 @@ func newClusterStats(root *telemetry.Scope, name string) *clusterStats {
 		cbRqRetryOpen:      cb.Gauge("rq_retry_open"),
 		cxConnectMs:        s.Histogram("upstream_cx_connect_ms", telemetry.Milliseconds),
 		cxLengthMs:         s.Histogram("upstream_cx_length_ms", telemetry.Milliseconds),
+	}
+	if len(cfg.HealthChecks) > 0 {
+		cs.hc = newHCStats(s.Sub("health_check"))
+	}
+	if cfg.OutlierDetection != nil {
+		cs.od = newODStats(s.Sub("outlier_detection"))
+	}
+	return cs
+}
 
-		hc: hcStats{
-			attempt:        hc.Counter("attempt"),
-			success:        hc.Counter("success"),
-			failure:        hc.Counter("failure"),
-			networkFailure: hc.Counter("network_failure"),
-			passiveFailure: hc.Counter("passive_failure"),
-			healthy:        hc.Gauge("healthy"),
+// zeroDropped resets the gauges of the health check and outlier
+// detection stats prev had and s has not (a cluster modified to go
+// without them), whose stats outlive it in the store.
+func (s *clusterStats) zeroDropped(prev *clusterStats) {
+	if prev.hc != nil && s.hc == nil {
+		prev.hc.healthy.Set(0)
+	}
+	if prev.od != nil && s.od == nil {
+		prev.od.ejectionsActive.Set(0)
+	}
+}
+
+func newHCStats(hc *telemetry.Scope) *hcStats {
+	return &hcStats{
+		attempt:        hc.Counter("attempt"),
+		success:        hc.Counter("success"),
+		failure:        hc.Counter("failure"),
+		networkFailure: hc.Counter("network_failure"),
+		passiveFailure: hc.Counter("passive_failure"),
+		healthy:        hc.Gauge("healthy"),
+	}
+}
+
+func newODStats(od *telemetry.Scope) *odStats {
+	return &odStats{
+		ejectionsActive:        od.Gauge("ejections_active"),
+		ejectionsTotal:         od.Counter("ejections_total"),
+		ejectionsEnforcedTotal: od.Counter("ejections_enforced_total"),
+		ejectionsOverflow:      od.Counter("ejections_overflow"),
+		detected: [2]*telemetry.Counter{
+			od.Counter("ejections_detected_consecutive_5xx"),
+			od.Counter("ejections_detected_consecutive_local_origin_failure"),
 		},
-		od: odStats{
-			ejectionsActive:        od.Gauge("ejections_active"),
-			ejectionsTotal:         od.Counter("ejections_total"),
-			ejectionsEnforcedTotal: od.Counter("ejections_enforced_total"),
-			ejectionsOverflow:      od.Counter("ejections_overflow"),
-			detected: [2]*telemetry.Counter{
-				od.Counter("ejections_detected_consecutive_5xx"),
-				od.Counter("ejections_detected_consecutive_local_origin_failure"),
-			},
-			consecutive5xx: od.Counter("ejections_consecutive_5xx"),
-			enforced: [2]*telemetry.Counter{
-				od.Counter("ejections_enforced_consecutive_5xx"),
-				od.Counter("ejections_enforced_consecutive_local_origin_failure"),
-			},
+		consecutive5xx: od.Counter("ejections_consecutive_5xx"),
+		enforced: [2]*telemetry.Counter{
+			od.Counter("ejections_enforced_consecutive_5xx"),
+			od.Counter("ejections_enforced_consecutive_local_origin_failure"),
 		},
 	}
 }

@@ -41,8 +41,12 @@ func (s *Server) prepare(snap *config.Snapshot) (*plan, error) {
 		}
 		p.create[lc.Name] = r
 	}
+	want := make(map[string]bool, len(snap.Listeners))
+	for _, lc := range snap.Listeners {
+		want[lc.Name] = true
+	}
 	for name := range s.listeners {
-		if snap.Listener(name) == nil {
+		if !want[name] {
 			p.remove[name] = true
 		}
 	}

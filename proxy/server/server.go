@@ -148,5 +148,6 @@ func sameAddress(a, b *config.Listener) bool {
 	return a.Address == b.Address
 }
 
-// unchanged reports whether a listener config is identical.
-func unchanged(a, b *config.Listener) bool { return reflect.DeepEqual(a, b) }
+// unchanged reports whether a listener config is identical: the same
+// (immutable) value, as xDS passes an unchanged listener, or an equal one.
+func unchanged(a, b *config.Listener) bool { return a == b || reflect.DeepEqual(a, b) }
