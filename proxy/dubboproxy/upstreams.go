@@ -146,27 +146,5 @@ func (d *hostDialer) Dial(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upstreamConn{TCPConn: up.Conn, up: up}, nil
+	return up.CountingConn(), nil
 }
-
-// upstreamConn is a pooled upstream connection: it counts bytes into the
-// cluster's stats and closing it releases the cluster.Upstream.
-type upstreamConn struct {
-	*net.TCPConn
-	up *cluster.Upstream
-}
-
-func (c *upstreamConn) Read(p []byte) (int, error) {
-	n, err := c.TCPConn.Read(p)
-	c.up.AddBytes(uint64(n), 0)
-	return n, err
-}
-
-func (c *upstreamConn) Write(p []byte) (int, error) {
-	n, err := c.TCPConn.Write(p)
-	c.up.AddBytes(0, uint64(n))
-	return n, err
-}
-
-// Close closes the connection and records its end in the cluster.
-func (c *upstreamConn) Close() error { return c.up.Close() }

@@ -8,12 +8,14 @@ import (
 
 	"github.com/sidewire/sidewire/codecs"
 	"github.com/sidewire/sidewire/internal/readbuf"
+	"github.com/sidewire/sidewire/internal/sockio"
 )
 
 // conn is one upstream connection with its reader and writer goroutines.
 type conn struct {
 	nc      net.Conn
-	proto   string // codec name, for errors
+	tw      TryWriter // nc's non-blocking write, if it has one
+	proto   string    // codec name, for errors
 	cc      codecs.ClientCodec
 	opt     *Options
 	mux     bool           // at most one response per request
@@ -66,6 +68,7 @@ func newConn(nc net.Conn, cfg connConfig) *conn {
 		done:  make(chan struct{}),
 		slots: make(chan struct{}, opt.MaxPending),
 	}
+	c.tw = tryWriterOf(nc)
 	c.lastRead.Store(time.Now().UnixNano())
 	c.wg.Add(2)
 	if c.owner != nil {
@@ -100,4 +103,18 @@ func (c *conn) newReader() *readbuf.Reader {
 		MaxFrame: c.opt.Limits.MaxFrameSize,
 		Done:     c.done,
 	})
+}
+
+// tryWriterOf returns nc's non-blocking writer: its own, or one for a
+// plain TCP connection; nil for others (TLS, test pipes).
+func tryWriterOf(nc net.Conn) TryWriter {
+	if tw, ok := nc.(TryWriter); ok {
+		return tw
+	}
+	if _, ok := nc.(*net.TCPConn); ok {
+		if w := sockio.New(nc); w != nil {
+			return w
+		}
+	}
+	return nil
 }

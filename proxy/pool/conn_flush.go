@@ -40,7 +40,7 @@ func (c *conn) takeLocked() []byte {
 // progress. It reports false when the connection failed.
 func (c *conn) drain(out []byte, rounds int) bool {
 	for i := 1; ; i++ {
-		if _, err := c.nc.Write(out); err != nil {
+		if err := c.write(out); err != nil {
 			c.fail("send request", err)
 			return false
 		}
@@ -61,4 +61,25 @@ func (c *conn) drain(out []byte, rounds int) bool {
 		out, c.wbuf = c.wbuf, out[:0]
 		c.mu.Unlock()
 	}
+}
+
+// TryWriter is a connection that can write without blocking (see
+// package sockio): TryWrite writes what the socket takes at once and
+// returns how much that was. Connections that implement it are written
+// with a raw non-blocking write first, the rest with Write.
+type TryWriter interface {
+	TryWrite(b []byte) (int, error)
+}
+
+// write writes b to the connection.
+func (c *conn) write(b []byte) error {
+	n := 0
+	if c.tw != nil {
+		var err error
+		if n, err = c.tw.TryWrite(b); err != nil || n == len(b) {
+			return err
+		}
+	}
+	_, err := c.nc.Write(b[n:])
+	return err
 }

@@ -3,6 +3,8 @@ package redisproxy
 import (
 	"net"
 
+	"github.com/sidewire/sidewire/internal/sockio"
+
 	"github.com/sidewire/sidewire/proxy/session"
 	"github.com/sidewire/sidewire/telemetry"
 )
@@ -13,7 +15,8 @@ import (
 // close).
 type countingConn struct {
 	*net.TCPConn
-	raw    *session.RawTryWriter // for TryWrite; nil: none
+	raw    *sockio.TryWriter // for TryWrite; nil: none
+	rd     *sockio.Reader    // for Read; nil: TCPConn.Read
 	rx, tx *telemetry.Counter
 	// onReadErr, if set, is told of every read error (the client left,
 	// or Drain's deadline woke the read); it runs on the reading
@@ -23,7 +26,7 @@ type countingConn struct {
 
 func newCountingConn(c *net.TCPConn, rx, tx *telemetry.Counter) *countingConn {
 	cc := &countingConn{TCPConn: c, rx: rx, tx: tx}
-	cc.raw = session.NewRawTryWriter(c)
+	cc.raw, cc.rd = sockio.New(c), sockio.NewReader(c)
 	return cc
 }
 
@@ -41,8 +44,16 @@ func (c *countingConn) TryWrite(p []byte) (int, error) {
 	return n, err
 }
 
+// Read reads with raw system calls (see package sockio); the session is
+// its one reader.
 func (c *countingConn) Read(p []byte) (int, error) {
-	n, err := c.TCPConn.Read(p)
+	var n int
+	var err error
+	if c.rd != nil {
+		n, err = c.rd.Read(p)
+	} else {
+		n, err = c.TCPConn.Read(p)
+	}
 	if n > 0 {
 		c.rx.Add(uint64(n))
 	}

@@ -56,7 +56,7 @@ func (d *hostDialer) Dial(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &upstreamConn{TCPConn: up.Conn, up: up}
+	c := up.CountingConn()
 	if err := d.handshake(ctx, c); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -148,25 +148,3 @@ func trimCRLF(b []byte) []byte {
 	}
 	return b
 }
-
-// upstreamConn is a pooled upstream connection: it counts bytes into
-// the cluster's stats and closing it releases the cluster.Upstream.
-type upstreamConn struct {
-	*net.TCPConn
-	up *cluster.Upstream
-}
-
-func (c *upstreamConn) Read(p []byte) (int, error) {
-	n, err := c.TCPConn.Read(p)
-	c.up.AddBytes(uint64(n), 0)
-	return n, err
-}
-
-func (c *upstreamConn) Write(p []byte) (int, error) {
-	n, err := c.TCPConn.Write(p)
-	c.up.AddBytes(0, uint64(n))
-	return n, err
-}
-
-// Close closes the connection and records its end in the cluster.
-func (c *upstreamConn) Close() error { return c.up.Close() }

@@ -61,7 +61,7 @@ func New(conn net.Conn, cfg Config) *Session {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.w = newWriter(s, cfg.Codec.Mode() != codecs.Multiplex, tryWriterOf(conn))
-	s.rd = readbuf.New(conn, readbuf.Options{
+	s.rd = readbuf.New(readerOf(conn), readbuf.Options{
 		Limit:    cfg.BufferLimit,
 		MaxFrame: cfg.Limits.MaxFrameSize,
 		Done:     s.quit,
