@@ -56,7 +56,7 @@ func (r *Reader) Read(b []byte) (int, error) {
 // readability and calls it again.
 func (r *Reader) read(fd uintptr) bool {
 	for {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.b[0])), uintptr(len(r.b)))
+		n, errno := ReadFD(fd, r.b)
 		switch {
 		case errno == syscall.EINTR:
 			continue
@@ -67,9 +67,18 @@ func (r *Reader) read(fd uintptr) bool {
 		case n == 0:
 			r.rerr = io.EOF
 		default:
-			r.n = int(n)
+			r.n = n
 		}
 		return true
 	}
 }
 
+// ReadFD is read(2) on fd as a raw system call, for callers already
+// inside a RawConn.Read callback. It returns the errno, 0 on success.
+func ReadFD(fd uintptr, b []byte) (int, syscall.Errno) {
+	if len(b) == 0 {
+		return 0, 0
+	}
+	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	return int(n), errno
+}

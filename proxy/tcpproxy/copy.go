@@ -6,9 +6,9 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/sidewire/sidewire/internal/sockio"
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/telemetry"
-	"golang.org/x/sys/unix"
 )
 
 // copyBufSize is the user-space copy buffer. A read that fills it marks the
@@ -26,6 +26,7 @@ var copyBufs = sync.Pool{New: func() any {
 // direction is one half of a proxied connection.
 type direction struct {
 	dst, src *net.TCPConn
+	tw       *sockio.TryWriter // dst's non-blocking writer, nil if none
 	ctr      *telemetry.Counter
 	up       *cluster.Upstream
 	toUp     bool
@@ -50,7 +51,7 @@ func (d *direction) count(n int) {
 // and one write through a buffer; a stream that fills the buffer switches
 // to splice, which keeps bulk payload in the kernel.
 func copyHalf(dst, src *net.TCPConn, ctr *telemetry.Counter, up *cluster.Upstream, toUpstream bool) (uint64, error) {
-	d := &direction{dst: dst, src: src, ctr: ctr, up: up, toUp: toUpstream}
+	d := &direction{dst: dst, src: src, ctr: ctr, up: up, toUp: toUpstream, tw: sockio.New(dst)}
 	rc, err := src.SyscallConn()
 	if err != nil {
 		return 0, err
@@ -69,18 +70,25 @@ func copyHalf(dst, src *net.TCPConn, ctr *telemetry.Counter, up *cluster.Upstrea
 }
 
 // copyOnce waits until src is readable, then reads once into a pooled
-// buffer and writes what it got.
+// buffer and writes what it got. Both are raw system calls where they
+// cannot block (see package sockio); a write the socket cannot take at
+// once finishes with a normal Write.
 func (d *direction) copyOnce(rc syscall.RawConn) (bulk, eof bool, err error) {
 	var bp *[]byte
 	var n int
 	var rerr error
 	err = rc.Read(func(fd uintptr) bool {
 		bp = copyBufs.Get().(*[]byte)
-		n, rerr = unix.Read(int(fd), *bp)
-		if rerr == unix.EAGAIN {
+		var errno syscall.Errno
+		for n, errno = sockio.ReadFD(fd, *bp); errno == syscall.EINTR; n, errno = sockio.ReadFD(fd, *bp) {
+		}
+		if errno == syscall.EAGAIN {
 			copyBufs.Put(bp)
 			bp = nil
 			return false
+		}
+		if errno != 0 {
+			rerr = errno
 		}
 		return true
 	})
@@ -96,7 +104,7 @@ func (d *direction) copyOnce(rc syscall.RawConn) (bulk, eof bool, err error) {
 	if n == 0 {
 		return false, true, nil
 	}
-	if _, err := d.dst.Write((*bp)[:n]); err != nil {
+	if _, err := sockio.WriteAll(d.tw, d.dst, (*bp)[:n]); err != nil {
 		return false, false, err
 	}
 	d.count(n)
