@@ -18,8 +18,20 @@ type Scope struct {
 	store    *Store
 	name     string   // dotted prefix; "" at the root
 	literals []string // literal segments in order
+	lit      string   // literals joined by '.'
 	tags     []tag    // tag segments in order
+	// tagged holds tags and their rendered labels, shared by the metas
+	// of every stat of the scope; nil at the root.
+	tagged *scopeTags
 }
+
+// scopeTags are the tags of a scope and their rendered Prometheus labels.
+type scopeTags struct {
+	labels string // rendered label pairs: envoy_cluster_name="foo"
+	tags   []tag
+}
+
+var noTags = &scopeTags{}
 
 // tag is one extracted name segment: Name is the Prometheus label name,
 // Value the segment as it appears in the Envoy name.
@@ -35,7 +47,9 @@ func (s *Scope) Sub(name string) *Scope {
 		store:    s.store,
 		name:     joinName(s.name, name),
 		literals: append(slices.Clip(s.literals), name),
+		lit:      joinName(s.lit, name),
 		tags:     s.tags,
+		tagged:   s.tagged,
 	}
 }
 
@@ -43,11 +57,14 @@ func (s *Scope) Sub(name string) *Scope {
 // listener address, a stat prefix). In Prometheus output the segment
 // becomes the label tag=value instead of part of the family name.
 func (s *Scope) Tagged(tag, value string) *Scope {
+	tags := append(slices.Clip(s.tags), tagOf(tag, value))
 	return &Scope{
 		store:    s.store,
 		name:     joinName(s.name, value),
 		literals: s.literals,
-		tags:     append(slices.Clip(s.tags), tagOf(tag, value)),
+		lit:      s.lit,
+		tags:     tags,
+		tagged:   &scopeTags{labels: renderLabels(tags), tags: tags},
 	}
 }
 
@@ -59,43 +76,68 @@ func (s *Scope) Name() string { return s.name }
 // Counter returns the counter named name under this scope, creating it on
 // first use. name may contain dots ("health_check.attempt").
 func (s *Scope) Counter(name string) *Counter {
-	return s.store.counter(joinName(s.name, name), func() *meta { return s.meta(name) })
+	return s.store.counter(joinName(s.name, name), s, name)
 }
 
 // Gauge returns the gauge named name under this scope, creating it on
 // first use.
 func (s *Scope) Gauge(name string) *Gauge {
-	return s.store.gauge(joinName(s.name, name), func() *meta { return s.meta(name) })
+	return s.store.gauge(joinName(s.name, name), s, name)
 }
 
 // Histogram returns the histogram named name under this scope, creating
 // it on first use. The unit of the first creation wins.
 func (s *Scope) Histogram(name string, unit Unit) *Histogram {
-	return s.store.histogram(joinName(s.name, name), unit, func() *meta { return s.meta(name) })
+	return s.store.histogram(joinName(s.name, name), unit, s, name)
 }
 
 // meta describes one stat. It is immutable once built. When the same full
-// name is requested twice the first meta is kept, tags included.
+// name is requested twice the first meta is kept, tags included. What all
+// stats of one family, or of one scope, have in common is shared, so a
+// stat costs little more than its name (many clusters mean many stats).
 type meta struct {
-	name      string   // full Envoy name: cluster.foo.upstream_cx_total
+	name string // full Envoy name: cluster.foo.upstream_cx_total
+	*family
+	*scopeTags
+}
+
+// family is what the stats of one family share, whatever their tags.
+type family struct {
 	extracted string   // name without tag values: cluster.upstream_cx_total
 	stat      string   // the leaf name given to Counter/Gauge/Histogram
 	prom      string   // Prometheus family: envoy_cluster_upstream_cx_total
-	labels    string   // rendered label pairs: envoy_cluster_name="foo"
 	literals  []string // literal segments of the scope
-	tags      []tag
 }
 
-func (s *Scope) meta(stat string) *meta {
-	return &meta{
-		name:      joinName(s.name, stat),
-		extracted: joinName(strings.Join(s.literals, "."), stat),
-		stat:      stat,
-		prom:      promFamily(s.literals, stat),
-		labels:    renderLabels(s.tags),
-		literals:  s.literals,
-		tags:      s.tags,
+// meta builds the meta of the stat full, named stat in s. It runs with
+// the store's mutex held.
+func (s *Scope) meta(full, stat string) *meta {
+	tagged := s.tagged
+	if tagged == nil {
+		tagged = noTags
 	}
+	return &meta{name: full, family: s.store.family(s, stat), scopeTags: tagged}
+}
+
+// family returns the shared family of stat in s, making it on first use.
+// Called with s.mu held.
+func (st *Store) family(s *Scope, stat string) *family {
+	byStat := st.sharedFams[s.lit]
+	if byStat == nil {
+		byStat = map[string]*family{}
+		st.sharedFams[s.lit] = byStat
+	}
+	f := byStat[stat]
+	if f == nil {
+		f = &family{
+			extracted: joinName(s.lit, stat),
+			stat:      stat,
+			prom:      promFamily(s.literals, stat),
+			literals:  s.literals,
+		}
+		byStat[stat] = f
+	}
+	return f
 }
 
 func joinName(prefix, name string) string {

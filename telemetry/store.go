@@ -25,6 +25,9 @@ type Store struct {
 	counters   map[string]*Counter
 	gauges     map[string]*Gauge
 	histograms map[string]*Histogram
+	// families holds the shared part of stat metas by literal prefix and
+	// leaf name.
+	sharedFams map[string]map[string]*family
 
 	// sorted is a read-only view of all stats in output order. It is
 	// rebuilt by the first reader after a stat is added.
@@ -47,6 +50,7 @@ func NewStore() *Store {
 		counters:   make(map[string]*Counter),
 		gauges:     make(map[string]*Gauge),
 		histograms: make(map[string]*Histogram),
+		sharedFams: make(map[string]map[string]*family),
 	}
 	s.root = &Scope{store: s}
 	return s
@@ -60,39 +64,39 @@ func (s *Store) Root() *Scope { return s.root }
 // sidewire_* (Lint checks this).
 func (s *Store) Registry() *prometheus.Registry { return s.reg }
 
-// counter returns the counter with the full name, creating it with the
-// meta newMeta builds if needed.
-func (s *Store) counter(name string, newMeta func() *meta) *Counter {
+// counter returns the counter with the full name, creating it as stat
+// of sc if needed.
+func (s *Store) counter(name string, sc *Scope, stat string) *Counter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.counters[name]; c != nil {
 		return c
 	}
-	c := &Counter{m: newMeta()}
+	c := &Counter{m: sc.meta(name, stat)}
 	s.counters[name] = c
 	s.sorted.Store(nil)
 	return c
 }
 
-func (s *Store) gauge(name string, newMeta func() *meta) *Gauge {
+func (s *Store) gauge(name string, sc *Scope, stat string) *Gauge {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g := s.gauges[name]; g != nil {
 		return g
 	}
-	g := &Gauge{m: newMeta()}
+	g := &Gauge{m: sc.meta(name, stat)}
 	s.gauges[name] = g
 	s.sorted.Store(nil)
 	return g
 }
 
-func (s *Store) histogram(name string, unit Unit, newMeta func() *meta) *Histogram {
+func (s *Store) histogram(name string, unit Unit, sc *Scope, stat string) *Histogram {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if h := s.histograms[name]; h != nil {
 		return h
 	}
-	h := &Histogram{m: newMeta(), unit: unit}
+	h := &Histogram{m: sc.meta(name, stat), unit: unit}
 	s.histograms[name] = h
 	s.sorted.Store(nil)
 	return h
