@@ -2,13 +2,11 @@ package dubboproxy
 
 import (
 	"context"
-	"errors"
 	"net"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/sidewire/sidewire/proxy/cluster"
+	"github.com/sidewire/sidewire/proxy/hostpools"
 	"github.com/sidewire/sidewire/proxy/pool"
 )
 
@@ -16,119 +14,40 @@ import (
 // looked for.
 const sweepInterval = 5 * time.Second
 
-// errClosed fails requests that race with Filter.Close.
-var errClosed = errors.New("dubbo proxy closed")
-
 // upstream is the multiplexed pool to one host, shared by every
 // connection of the filter.
 type upstream struct {
 	p       *pool.Multiplex
 	cluster *cluster.Cluster
 	host    *cluster.Host
-	stale   bool // seen gone by the last sweep; owned by the sweeper
 }
 
-// upstreams holds a filter's pools, created on first use and closed when
-// their host has left its cluster for two sweeps (or the cluster was
-// replaced: a new *Cluster has new hosts, so new pools).
+var _ hostpools.Member = (*upstream)(nil)
+
+// Where implements hostpools.Member.
+func (up *upstream) Where() (*cluster.Cluster, *cluster.Host) { return up.cluster, up.host }
+
+// Close implements hostpools.Member.
+func (up *upstream) Close() { _ = up.p.Close() }
+
+// upstreams holds a filter's pools, one per host (see package hostpools).
 type upstreams struct {
-	clusters *cluster.Manager
-	newPool  func(*cluster.Cluster, *cluster.Host) *pool.Multiplex
-
-	m      sync.Map // *cluster.Host -> *upstream; read lock-free
-	mu     sync.Mutex
-	closed bool
-
-	stop chan struct{}
-	done chan struct{}
+	set     *hostpools.Set[*cluster.Host, *upstream]
+	newPool func(*cluster.Cluster, *cluster.Host) *pool.Multiplex
 }
 
 func newUpstreams(m *cluster.Manager, newPool func(*cluster.Cluster, *cluster.Host) *pool.Multiplex, interval time.Duration) *upstreams {
-	u := &upstreams{clusters: m, newPool: newPool, stop: make(chan struct{}), done: make(chan struct{})}
-	go u.sweepLoop(interval)
-	return u
+	return &upstreams{set: hostpools.New[*cluster.Host, *upstream](m, interval, nil), newPool: newPool}
 }
 
 // get returns the pool to h of cl, creating it if needed.
 func (u *upstreams) get(cl *cluster.Cluster, h *cluster.Host) (*upstream, error) {
-	if v, ok := u.m.Load(h); ok {
-		return v.(*upstream), nil
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.closed {
-		return nil, errClosed
-	}
-	if v, ok := u.m.Load(h); ok {
-		return v.(*upstream), nil
-	}
-	up := &upstream{p: u.newPool(cl, h), cluster: cl, host: h}
-	u.m.Store(h, up)
-	return up, nil
-}
-
-func (u *upstreams) sweepLoop(interval time.Duration) {
-	defer close(u.done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-u.stop:
-			return
-		case <-t.C:
-			u.sweep()
-		}
-	}
-}
-
-// sweep closes the pools whose host has been gone for two sweeps in a
-// row, so requests that picked the host just before it left can finish.
-func (u *upstreams) sweep() {
-	hosts := map[*cluster.Cluster][]*cluster.Host{}
-	var gone []*upstream
-	u.m.Range(func(k, v any) bool {
-		up := v.(*upstream)
-		hs, ok := hosts[up.cluster]
-		if !ok {
-			if u.clusters.Get(up.cluster.Name()) == up.cluster {
-				hs = up.cluster.Hosts()
-			}
-			hosts[up.cluster] = hs
-		}
-		if slices.Contains(hs, up.host) {
-			up.stale = false
-			return true
-		}
-		if up.stale {
-			u.m.Delete(k)
-			gone = append(gone, up)
-		}
-		up.stale = true
-		return true
-	})
-	for _, up := range gone {
-		_ = up.p.Close()
-	}
+	return u.set.Get(h, func() *upstream { return &upstream{p: u.newPool(cl, h), cluster: cl, host: h} })
 }
 
 // close stops the sweeper and closes every pool, failing what is in
 // flight on them.
-func (u *upstreams) close() {
-	u.mu.Lock()
-	if u.closed {
-		u.mu.Unlock()
-		return
-	}
-	u.closed = true
-	u.mu.Unlock()
-	close(u.stop)
-	<-u.done
-	u.m.Range(func(k, v any) bool {
-		u.m.Delete(k)
-		_ = v.(*upstream).p.Close()
-		return true
-	})
-}
+func (u *upstreams) close() { u.set.Close() }
 
 // hostDialer connects to one host through its cluster, so the circuit
 // breaker, connect timeout, stats and outlier detection apply.
