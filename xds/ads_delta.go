@@ -14,11 +14,12 @@ import (
 // clusters are wildcard subscriptions; load assignments are subscribed to
 // and unsubscribed from by name as EDS clusters come and go.
 type deltaStream struct {
-	c        *ADSClient
-	ctx      context.Context
-	st       discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesClient
-	eds      []string // the subscribed assignment names, sorted
-	edsSent  bool     // an EDS request went out on this stream
+	c   *ADSClient
+	ctx context.Context
+	st  discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesClient
+	// subs are the subscribed names by type (EDS, SDS), sorted; nil
+	// until a request of that type went out on this stream.
+	subs     map[string][]string
 	sentNode bool
 	rejected rejections
 }
@@ -34,7 +35,7 @@ func (c *ADSClient) deltaStream(ctx context.Context, conn *grpc.ClientConn) (got
 	if err != nil {
 		return false, fmt.Errorf("open delta ads stream: %w", err)
 	}
-	s := &deltaStream{c: c, ctx: sctx, st: st, rejected: rejections{}}
+	s := &deltaStream{c: c, ctx: sctx, st: st, subs: map[string][]string{}, rejected: rejections{}}
 	// An empty first request is a (legacy) wildcard subscription; the
 	// versions known from an earlier stream go with it, so the server
 	// sends only what changed meanwhile and what was removed.
@@ -65,20 +66,31 @@ func (s *deltaStream) send(req *discoveryv3.DeltaDiscoveryRequest) error {
 }
 
 // resubscribe subscribes to the assignments of new EDS clusters that use
-// ADS and unsubscribes from those of clusters gone. The first EDS request
-// of a stream waits for a name (an empty one would be a wildcard) and
-// carries the versions of the assignments already known.
+// ADS and to the secrets new listeners name, and unsubscribes from those
+// no longer needed. The first request of each type on a stream waits
+// for a name (an empty one would be a wildcard) and carries the versions
+// of the resources already known.
 func (s *deltaStream) resubscribe() (<-chan struct{}, error) {
-	var names []string
-	var known map[string]string
+	var want [2][]string
+	var known [2]map[string]string
 	changed := s.c.eng.read(func(st *adsState) {
-		names = st.adsEDSNames()
-		known = maps.Clone(st.resourceVersions[EndpointTypeURL])
+		want = [2][]string{st.adsEDSNames(), st.adsSDSNames()}
+		known = [2]map[string]string{maps.Clone(st.resourceVersions[EndpointTypeURL]), maps.Clone(st.resourceVersions[SecretTypeURL])}
 	})
-	req := &discoveryv3.DeltaDiscoveryRequest{TypeUrl: EndpointTypeURL}
-	if !s.edsSent {
+	for i, typ := range byNameTypes {
+		if err := s.resubscribeType(typ, want[i], known[i]); err != nil {
+			return changed, err
+		}
+	}
+	return changed, nil
+}
+
+func (s *deltaStream) resubscribeType(typ string, names []string, known map[string]string) error {
+	sub := s.subs[typ]
+	req := &discoveryv3.DeltaDiscoveryRequest{TypeUrl: typ}
+	if sub == nil {
 		if len(names) == 0 {
-			return changed, nil
+			return nil
 		}
 		req.ResourceNamesSubscribe = names
 		for n := range known {
@@ -88,14 +100,14 @@ func (s *deltaStream) resubscribe() (<-chan struct{}, error) {
 		}
 		req.InitialResourceVersions = known
 	} else {
-		req.ResourceNamesSubscribe = missingFrom(names, s.eds)
-		req.ResourceNamesUnsubscribe = missingFrom(s.eds, names)
+		req.ResourceNamesSubscribe = missingFrom(names, sub)
+		req.ResourceNamesUnsubscribe = missingFrom(sub, names)
 		if len(req.ResourceNamesSubscribe) == 0 && len(req.ResourceNamesUnsubscribe) == 0 {
-			return changed, nil
+			return nil
 		}
 	}
-	s.eds, s.edsSent = names, true
-	return changed, s.send(req)
+	s.subs[typ] = append([]string{}, names...) // non-nil: a request went out
+	return s.send(req)
 }
 
 // missingFrom returns the names of a, sorted, that b lacks.

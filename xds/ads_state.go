@@ -13,6 +13,7 @@ const (
 	ListenerTypeURL = "type.googleapis.com/envoy.config.listener.v3.Listener"
 	ClusterTypeURL  = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 	EndpointTypeURL = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
+	SecretTypeURL   = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
 )
 
 // adsState is the last accepted set of resources, by name, whatever
@@ -23,6 +24,9 @@ type adsState struct {
 	listeners map[string]*config.Listener
 	clusters  map[string]*config.Cluster
 	endpoints map[string]*config.LoadAssignment
+	// secrets are the SDS secrets received over ADS or from secret files,
+	// by name; those no listener names any more are dropped.
+	secrets map[string]*config.Secret
 	// edsFiles holds, for EDS clusters whose eds_config is a path, that
 	// source by cluster name; EDS clusters absent here use ADS.
 	edsFiles map[string]FileSource
@@ -42,7 +46,7 @@ type adsState struct {
 	// Sorted names derived from the maps, computed on first use and
 	// shared by clones (read-only); apply resets those a change
 	// invalidates.
-	eds, adsEDS, clusterNames, listenerNames lazy[[]string]
+	eds, adsEDS, clusterNames, listenerNames, adsSDS lazy[[]string]
 }
 
 // lazy is a value computed on first use.
@@ -62,7 +66,7 @@ func (l *lazy[T]) get(f func() T) T {
 func (s *adsState) invalidate(typ string) {
 	switch typ {
 	case ListenerTypeURL:
-		s.listenerNames = lazy[[]string]{}
+		s.listenerNames, s.adsSDS = lazy[[]string]{}, lazy[[]string]{}
 	case ClusterTypeURL:
 		s.eds, s.adsEDS, s.clusterNames = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
 	}
@@ -79,6 +83,7 @@ func newADSState() *adsState {
 		listeners:        map[string]*config.Listener{},
 		clusters:         map[string]*config.Cluster{},
 		endpoints:        map[string]*config.LoadAssignment{},
+		secrets:          map[string]*config.Secret{},
 		edsFiles:         map[string]FileSource{},
 		versions:         map[string]string{},
 		resourceVersions: map[string]map[string]string{},
@@ -102,7 +107,10 @@ func (s *adsState) clone(typ string) *adsState {
 	cloneRV(typ)
 	switch typ {
 	case ListenerTypeURL:
+		// Pruning after a listener change drops secrets.
 		c.listeners = maps.Clone(s.listeners)
+		c.secrets = maps.Clone(s.secrets)
+		cloneRV(SecretTypeURL)
 	case ClusterTypeURL:
 		// Pruning after a cluster change drops assignments and EDS files.
 		c.clusters = maps.Clone(s.clusters)
@@ -111,6 +119,8 @@ func (s *adsState) clone(typ string) *adsState {
 		cloneRV(EndpointTypeURL)
 	case EndpointTypeURL:
 		c.endpoints = maps.Clone(s.endpoints)
+	case SecretTypeURL:
+		c.secrets = maps.Clone(s.secrets)
 	default:
 		return s.cloneAll()
 	}
@@ -123,6 +133,7 @@ func (s *adsState) cloneAll() *adsState {
 	c.listeners = maps.Clone(s.listeners)
 	c.clusters = maps.Clone(s.clusters)
 	c.endpoints = maps.Clone(s.endpoints)
+	c.secrets = maps.Clone(s.secrets)
 	c.edsFiles = maps.Clone(s.edsFiles)
 	c.versions = maps.Clone(s.versions)
 	c.resourceVersions = make(map[string]map[string]string, len(s.resourceVersions))
@@ -253,6 +264,7 @@ func (s *adsState) warming() string {
 			}
 		}
 	}
+	missing = append(missing, s.missingSecrets()...)
 	slices.Sort(missing)
 	return strings.Join(slices.Compact(missing), ", ")
 }
@@ -307,6 +319,7 @@ func filterClusters(f config.NetworkFilter) []string {
 func (s *adsState) update(changed string) *Update {
 	u := &Update{
 		Endpoints: s.endpoints, // never modified once the state is accepted
+		Secrets:   s.secrets,
 		Versions:  maps.Clone(s.versions),
 		Changed:   changed,
 	}

@@ -20,7 +20,7 @@ type sotwStream struct {
 	ctx      context.Context
 	st       discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
 	nonces   map[string]string
-	eds      []string // names in the last EDS request; nil before one
+	subs     map[string][]string // names in the last EDS and SDS requests, by type
 	sentNode bool
 	rejected rejections
 }
@@ -37,7 +37,7 @@ func (c *ADSClient) sotwStream(ctx context.Context, conn *grpc.ClientConn) (got 
 	if err != nil {
 		return false, fmt.Errorf("open ads stream: %w", err)
 	}
-	s := &sotwStream{c: c, ctx: sctx, st: st, nonces: map[string]string{}, rejected: rejections{}}
+	s := &sotwStream{c: c, ctx: sctx, st: st, nonces: map[string]string{}, subs: map[string][]string{}, rejected: rejections{}}
 	// On a reconnect the known versions go with the requests, so a control
 	// plane with nothing new need not resend.
 	versions := s.versions()
@@ -85,29 +85,38 @@ func errorDetail(err error) *rpcstatus.Status {
 }
 
 // resubscribe asks for the load assignments of the accepted EDS clusters
-// that use ADS when they differ from the last request. An empty list is
-// not sent (to a SotW server it would mean every assignment); assignments
-// no cluster names are dropped on arrival instead.
+// that use ADS, and for the secrets the listeners name over ADS, when the
+// names differ from the last request of their type. An empty list is not
+// sent (to a SotW server it would mean every resource); resources nothing
+// names are dropped on arrival instead.
 func (s *sotwStream) resubscribe() (<-chan struct{}, error) {
-	var names []string
-	var version string
+	var want [2][]string
+	var versions [2]string
 	changed := s.c.eng.read(func(st *adsState) {
-		names = st.adsEDSNames()
-		version = st.versions[EndpointTypeURL]
+		want = [2][]string{st.adsEDSNames(), st.adsSDSNames()}
+		versions = [2]string{st.versions[EndpointTypeURL], st.versions[SecretTypeURL]}
 	})
-	if len(names) == 0 || (s.eds != nil && slices.Equal(names, s.eds)) {
-		return changed, nil
+	for i, typ := range byNameTypes {
+		names := want[i]
+		cur, sent := s.subs[typ]
+		if len(names) == 0 || (sent && slices.Equal(names, cur)) {
+			continue
+		}
+		s.subs[typ] = names
+		if err := s.send(typ, versions[i], names, nil); err != nil {
+			return changed, err
+		}
 	}
-	s.eds = names
-	return changed, s.send(EndpointTypeURL, version, names, nil)
+	return changed, nil
 }
+
+// byNameTypes are the types subscribed to by resource name rather than
+// as a wildcard: load assignments and secrets.
+var byNameTypes = [2]string{EndpointTypeURL, SecretTypeURL}
 
 // names returns the resource names to repeat in an ACK or NACK of typ.
 func (s *sotwStream) names(typ string) []string {
-	if typ == EndpointTypeURL {
-		return s.eds
-	}
-	return nil // wildcard
+	return s.subs[typ] // nil (wildcard) for listeners and clusters
 }
 
 // handle validates one response, applies it when the result is warm, and

@@ -20,6 +20,8 @@ type Update struct {
 	// Endpoints are the load assignments by ClusterLoadAssignment name
 	// (eds_cluster_config.service_name, or the cluster name).
 	Endpoints map[string]*config.LoadAssignment
+	// Secrets are the SDS secrets the listeners name, by name.
+	Secrets map[string]*config.Secret
 	// Versions are the accepted version_info by type URL.
 	Versions map[string]string
 	// Changed is the type URL of the response that produced this update.
@@ -47,7 +49,7 @@ var _ Applier = ApplierFunc(nil)
 // Snapshot returns the update as a config snapshot for node, versioned by
 // the accepted versions ("cds=3,eds=7,lds=2").
 func (u *Update) Snapshot(node config.Node) *config.Snapshot {
-	short := map[string]string{ListenerTypeURL: "lds", ClusterTypeURL: "cds", EndpointTypeURL: "eds"}
+	short := map[string]string{ListenerTypeURL: "lds", ClusterTypeURL: "cds", EndpointTypeURL: "eds", SecretTypeURL: "sds"}
 	var parts []string
 	for _, t := range slices.Sorted(maps.Keys(u.Versions)) {
 		n := short[t]
@@ -62,6 +64,7 @@ func (u *Update) Snapshot(node config.Node) *config.Snapshot {
 		Node:      node,
 		Listeners: u.Listeners,
 		Clusters:  u.Clusters,
+		Secrets:   u.Secrets,
 	}
 }
 

@@ -105,6 +105,7 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 		out, err := TranslateListener(index("static_resources.listeners", i), l)
 		t.errs.addErr(err)
 		if out != nil {
+			t.staticSecrets(index("static_resources.listeners", i), out)
 			snap.Listeners = append(snap.Listeners, out)
 		}
 	}

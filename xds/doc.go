@@ -62,7 +62,8 @@
 //   - Warming: the state is applied only when every cluster a listener's
 //     filters name (tcp_proxy cluster and weighted_clusters, redis_proxy
 //     route, read and mirror clusters) has arrived and every EDS cluster
-//     has its assignment (one with no endpoints counts). Until then the
+//     has its assignment (one with no endpoints counts), and every SDS
+//     secret a listener's TLS context names has arrived. Until then the
 //     change is accepted and ADSStatus.Warming says what is missing. A
 //     warm state is checked with config.Snapshot.Validate (paths renamed
 //     to resources) and given to the Applier; either refusing rejects the
@@ -75,7 +76,12 @@
 // (wildcard; not to a type a file provides) and to the
 // ClusterLoadAssignment of each EDS cluster whose eds_config is ads, by
 // name (eds_cluster_config.service_name, else the cluster name),
-// following the set as clusters come and go from any source. A rejection
+// following the set as clusters come and go from any source, and to the
+// Secrets the listeners' TLS contexts name with sds_config ads, by name,
+// as listeners come and go (secrets nothing names are dropped). A new
+// version of a secret rotates the certificate for new handshakes without
+// rebuilding the listener; live connections keep their session. A
+// rejection
 // is a NACK with an error_detail (google.rpc.Status, INVALID_ARGUMENT)
 // listing every problem; a version rejected again at once is NACKed after
 // a backoff delay, so a control plane that resends it immediately is not
@@ -104,7 +110,10 @@
 // file that is unreadable or rejected is logged and counted, and the
 // last good configuration stays. An EDS file is read for the EDS
 // clusters naming it and reapplied when that set changes; its
-// assignments are matched by cluster_name.
+// assignments are matched by cluster_name. A secret file (an
+// SdsSecretConfig's sds_config path_config_source; watched_directory is
+// not used) holds Secret resources; it is read for the listeners naming
+// it and replaces the secrets they take from it.
 //
 // Run returns when its context is done, leaving no goroutines.
 //
@@ -170,7 +179,18 @@
 // default_filter_chain, listener_filters (envoy.filters.listener.
 // tls_inspector with an empty config), listener_filters_timeout (default
 // 15s; 0 means none), continue_on_listener_filters_timeout,
-// per_connection_buffer_limit_bytes (default 1 MiB).
+// per_connection_buffer_limit_bytes (default 1 MiB), and on a filter
+// chain transport_socket envoy.transport_sockets.tls with a
+// DownstreamTlsContext: require_client_certificate and common_tls_context
+// {tls_params {tls_minimum_protocol_version, tls_maximum_protocol_version},
+// tls_certificates {certificate_chain, private_key} (DataSources),
+// tls_certificate_sds_secret_configs, validation_context {trusted_ca,
+// match_typed_subject_alt_names of type DNS, EMAIL, URI or IP_ADDRESS with
+// a non-regex matcher}, validation_context_sds_secret_config,
+// alpn_protocols}. Certificates, keys and CAs are parsed when the
+// configuration loads. SDS secret configs need an sds_config of ads or
+// path_config_source and are accepted in listeners from LDS only. Secret
+// resources (SDS) take tls_certificate or validation_context.
 //
 // Network filters: envoy.filters.network.tcp_proxy (stat_prefix, cluster,
 // weighted_clusters, idle_timeout (default 1h, 0 disables),
@@ -217,8 +237,8 @@
 // rejected when set, including node.metadata and node.locality (nothing
 // sends them yet), config sources other than ads and files
 // (api_config_source, self, initial_fetch_timeout),
-// stats_config, watchdogs, overload_manager, transport_socket (TLS) on
-// chains and clusters, listener and admin socket options, access log
+// stats_config, watchdogs, overload_manager, transport_socket on
+// clusters (upstream TLS), static_resources.secrets, listener and admin socket options, access log
 // filters and listener-level access_log.
 //
 // Stricter than Envoy, where Envoy would silently ignore a setting:

@@ -72,6 +72,28 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	},
 	"envoy.config.listener.v3.FilterChain": {
 		"filter_chain_match": use, "filters": use, "name": use, "metadata": inert,
+		"transport_socket": use,
+	},
+	// TLS termination and SDS secrets.
+	"envoy.config.core.v3.TransportSocket": {"name": use, "typed_config": use},
+	"envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext": {
+		"common_tls_context": use, "require_client_certificate": use,
+	},
+	"envoy.extensions.transport_sockets.tls.v3.CommonTlsContext": {
+		"tls_params": use, "tls_certificates": use, "tls_certificate_sds_secret_configs": use,
+		"validation_context": use, "validation_context_sds_secret_config": use, "alpn_protocols": use,
+	},
+	"envoy.extensions.transport_sockets.tls.v3.TlsParameters": {
+		"tls_minimum_protocol_version": use, "tls_maximum_protocol_version": use,
+	},
+	"envoy.extensions.transport_sockets.tls.v3.TlsCertificate":  {"certificate_chain": use, "private_key": use},
+	"envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig": {"name": use, "sds_config": use},
+	"envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext": {
+		"trusted_ca": use, "match_typed_subject_alt_names": use,
+	},
+	"envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher": {"san_type": use, "matcher": use},
+	"envoy.extensions.transport_sockets.tls.v3.Secret": {
+		"name": use, "tls_certificate": use, "validation_context": use,
 	},
 	"envoy.config.listener.v3.FilterChainMatch": {
 		"destination_port": use, "server_names": use, "transport_protocol": use, "application_protocols": use,

@@ -9,6 +9,7 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"sigs.k8s.io/yaml"
@@ -25,6 +26,7 @@ var fileTypes = map[string]fileType{
 	ListenerTypeURL: {func() proto.Message { return &listenerv3.Listener{} }, "listener", "name"},
 	ClusterTypeURL:  {func() proto.Message { return &clusterv3.Cluster{} }, "cluster", "name"},
 	EndpointTypeURL: {func() proto.Message { return &endpointv3.ClusterLoadAssignment{} }, "cluster_load_assignment", "cluster_name"},
+	SecretTypeURL:   {func() proto.Message { return &tlsv3.Secret{} }, "secret", "name"},
 }
 
 // parseResourceFile reads the file of a path config source: a

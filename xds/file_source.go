@@ -117,6 +117,7 @@ func (c *ADSClient) startFiles(ctx context.Context, wg *sync.WaitGroup) {
 		}
 	}
 	wg.Go(func() { c.runEDSFiles(ctx) })
+	wg.Go(func() { c.runSecretFiles(ctx) })
 }
 
 func (c *ADSClient) newPoller(src FileSource) *filePoller {
@@ -156,8 +157,11 @@ func (c *ADSClient) applyFile(src FileSource, typ string, data []byte) {
 		return
 	}
 	mode := sotw
-	if typ == EndpointTypeURL {
+	switch typ {
+	case EndpointTypeURL:
 		mode = fileEDS
+	case SecretTypeURL:
+		mode = fileSDS
 	}
 	if c.eng.accept(&change{typ: typ, version: version, mode: mode, resources: items(res), file: src}, src.Path) == nil {
 		c.log.Info("config file applied", "path", src.Path, "type", typ, "version", version)

@@ -19,6 +19,9 @@ func (t *translator) filterChain(path string, fc *listenerv3.FilterChain) *confi
 		Name:  fc.GetName(),
 		Match: t.filterChainMatch(field(path, "filter_chain_match"), fc.GetFilterChainMatch()),
 	}
+	if ts := fc.GetTransportSocket(); ts != nil {
+		out.TLS = t.transportSocket(field(path, "transport_socket"), ts)
+	}
 	for i, f := range fc.GetFilters() {
 		fp := index(field(path, "filters"), i)
 		ext, msg, ok := t.typedConfig(fp, "filter", f.GetName(), f.GetTypedConfig(), networkFilters)

@@ -51,6 +51,9 @@ const (
 	// fileEDS: the assignments of the EDS clusters fed by change.file are
 	// replaced by those in it; a name missing from it goes.
 	fileEDS
+	// fileSDS: the secrets listeners take from change.file are replaced
+	// by those in it; a name missing from it goes.
+	fileSDS
 )
 
 // resourceItem is one resource of a change. name and version are set
@@ -71,6 +74,8 @@ func (s *adsState) apply(ch *change) error {
 	case ListenerTypeURL:
 		got := decodeAll(&errs, ch, "listener", (*listenerv3.Listener).GetName, TranslateListener)
 		s.listeners = merge(s.listeners, got, ch)
+	case SecretTypeURL:
+		s.applySecrets(&errs, ch)
 	case ClusterTypeURL:
 		s.applyClusters(&errs, ch)
 	case EndpointTypeURL:
@@ -93,13 +98,15 @@ func (s *adsState) apply(ch *change) error {
 	}
 	// With a control plane, the EDS version is its own (it goes back in
 	// requests); EDS files then only label their log lines.
-	if ch.mode != fileEDS || !ch.ads {
+	if (ch.mode != fileEDS && ch.mode != fileSDS) || !ch.ads {
 		s.versions[ch.typ] = ch.version
 	}
 	if ch.mode == delta {
 		s.setResourceVersions(ch)
 	}
 	switch ch.typ {
+	case ListenerTypeURL, SecretTypeURL:
+		s.pruneSecrets()
 	case ClusterTypeURL:
 		s.pruneEndpoints(nil)
 	case EndpointTypeURL:

@@ -168,6 +168,7 @@ func (d *dynamicConfig) merge(static *config.Snapshot, u *xds.Update) *config.Sn
 		}
 		out.Clusters = append(out.Clusters, c)
 	}
+	out.Secrets = dyn.Secrets
 	return &out
 }
 

@@ -42,6 +42,9 @@ type FilterChain struct {
 	Name    string
 	Match   FilterChainMatch
 	Filters []NetworkFilter
+	// TLS, when set, terminates TLS on the chain's connections (Envoy's
+	// transport_socket envoy.transport_sockets.tls).
+	TLS *DownstreamTLS
 }
 
 // FilterChainMatch selects a filter chain. Zero values match anything.

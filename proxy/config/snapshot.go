@@ -15,6 +15,9 @@ type Snapshot struct {
 	Admin     *Admin
 	Listeners []*Listener
 	Clusters  []*Cluster
+	// Secrets are the SDS secrets by name (Envoy's Secret resources, from
+	// ADS or path_config_source files) that TLS contexts refer to.
+	Secrets map[string]*Secret
 	// ADS is the aggregated discovery source of dynamic listeners and
 	// clusters (Envoy's dynamic_resources.ads_config); nil when the
 	// configuration is static only.

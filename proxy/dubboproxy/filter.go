@@ -134,7 +134,7 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 	if c.Listener != nil && c.Listener.PerConnectionBufferLimit > 0 {
 		cfg.BufferLimit = int(c.Listener.PerConnectionBufferLimit)
 	}
-	s := session.New(c.TCP, cfg)
+	s := session.New(c.Stream(), cfg)
 	stop := make(chan struct{})
 	drained := make(chan struct{})
 	go func() {

@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"sync"
 	"time"
@@ -11,9 +12,13 @@ import (
 
 // Conn is an accepted downstream connection and what the listener learned
 // about it before choosing its filter chain. The ConnHandler it is given
-// to owns it: it must close TCP when done.
+// to owns it: it must close TCP (or Stream) when done.
 type Conn struct {
 	TCP *net.TCPConn
+	// TLS is the server side of the TLS session when the chain terminates
+	// TLS (the handshake is complete), else nil. Filters use Stream,
+	// which is TLS or TCP.
+	TLS *tls.Conn
 	// ID is unique per process (Envoy's %CONNECTION_ID%).
 	ID    uint64
 	Start time.Time
@@ -59,6 +64,8 @@ type ConnMiddleware func(next ConnHandler) ConnHandler
 type Chain struct {
 	Config  *config.FilterChain
 	Handler ConnHandler
+	// TLS terminates TLS before Handler runs; nil for a plain chain.
+	TLS *TLS
 }
 
 // Config is what a listener serves: its IR and its built chains. It is

@@ -1,6 +1,8 @@
 package listener
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -57,7 +59,39 @@ func (l *Listener) handle(tc *net.TCPConn, cfg *Config) {
 		return
 	}
 	c.Chain = chain.Config
+	if chain.TLS != nil && !l.handshake(c, chain.TLS) {
+		tc.Close()
+		return
+	}
 	chain.Handler.ServeConn(l.ctx, c)
+}
+
+// handshakeTimeout bounds a downstream TLS handshake.
+const handshakeTimeout = 10 * time.Second
+
+// handshake terminates TLS on c with the chain's current certificates. It
+// reports false when the connection must be closed.
+func (l *Listener) handshake(c *Conn, t *TLS) bool {
+	cfg, err := t.ServerConfig()
+	if err != nil {
+		l.stats.sslConnError.Inc()
+		l.opts.Logger.Warn("tls handshake not possible", "listener", c.Listener.Name, "error", err)
+		return false
+	}
+	ctx, cancel := context.WithTimeout(l.ctx, handshakeTimeout)
+	defer cancel()
+	tc := tls.Server(c.TCP, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		l.stats.sslConnError.Inc()
+		l.opts.Logger.Debug("tls handshake failed", "listener", c.Listener.Name, "remote", c.TCP.RemoteAddr(), "error", err)
+		return false
+	}
+	l.stats.sslHandshake.Inc()
+	c.TLS = tc
+	if c.ServerName == "" {
+		c.ServerName = tc.ConnectionState().ServerName
+	}
+	return true
 }
 
 // inspect runs the TLS inspector. It reports false when the connection must

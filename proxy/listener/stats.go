@@ -6,6 +6,7 @@ import "github.com/sidewire/sidewire/telemetry"
 type stats struct {
 	cxTotal, cxDestroy, noChainMatch  *telemetry.Counter
 	preCxTimeout, listenerFilterError *telemetry.Counter
+	sslHandshake, sslConnError        *telemetry.Counter
 	cxActive, preCxActive             *telemetry.Gauge
 	cxLength                          *telemetry.Histogram
 }
@@ -18,6 +19,8 @@ func newStats(root *telemetry.Scope, name string) *stats {
 		noChainMatch:        s.Counter("no_filter_chain_match"),
 		preCxTimeout:        s.Counter("downstream_pre_cx_timeout"),
 		listenerFilterError: s.Counter("downstream_listener_filter_error"),
+		sslHandshake:        s.Counter("ssl.handshake"),
+		sslConnError:        s.Counter("ssl.connection_error"),
 		cxActive:            s.Gauge("downstream_cx_active"),
 		preCxActive:         s.Gauge("downstream_pre_cx_active"),
 		cxLength:            s.Histogram("downstream_cx_length_ms", telemetry.Milliseconds),

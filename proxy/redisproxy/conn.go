@@ -1,6 +1,7 @@
 package redisproxy
 
 import (
+	"errors"
 	"net"
 
 	"github.com/sidewire/sidewire/internal/sockio"
@@ -10,11 +11,12 @@ import (
 )
 
 // countingConn is a downstream connection that counts its bytes into
-// downstream_cx_rx_bytes_total and downstream_cx_tx_bytes_total. It keeps
-// *net.TCPConn's other methods (CloseWrite for the session's lingering
-// close).
+// downstream_cx_rx_bytes_total and downstream_cx_tx_bytes_total. It wraps
+// the listener's stream: a *net.TCPConn (read and written with raw system
+// calls) or a TLS connection (plain Read/Write; no TryWrite, so the
+// session's writer goroutine writes answers).
 type countingConn struct {
-	*net.TCPConn
+	net.Conn
 	raw    *sockio.TryWriter // for TryWrite; nil: none
 	rd     *sockio.Reader    // for Read; nil: TCPConn.Read
 	rx, tx *telemetry.Counter
@@ -24,8 +26,8 @@ type countingConn struct {
 	onReadErr func(error)
 }
 
-func newCountingConn(c *net.TCPConn, rx, tx *telemetry.Counter) *countingConn {
-	cc := &countingConn{TCPConn: c, rx: rx, tx: tx}
+func newCountingConn(c net.Conn, rx, tx *telemetry.Counter) *countingConn {
+	cc := &countingConn{Conn: c, rx: rx, tx: tx}
 	cc.raw, cc.rd = sockio.New(c), sockio.NewReader(c)
 	return cc
 }
@@ -44,6 +46,15 @@ func (c *countingConn) TryWrite(p []byte) (int, error) {
 	return n, err
 }
 
+// CloseWrite half-closes the stream (a FIN, or a TLS close_notify) for
+// the session's lingering close.
+func (c *countingConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
 // Read reads with raw system calls (see package sockio); the session is
 // its one reader.
 func (c *countingConn) Read(p []byte) (int, error) {
@@ -52,7 +63,7 @@ func (c *countingConn) Read(p []byte) (int, error) {
 	if c.rd != nil {
 		n, err = c.rd.Read(p)
 	} else {
-		n, err = c.TCPConn.Read(p)
+		n, err = c.Conn.Read(p)
 	}
 	if n > 0 {
 		c.rx.Add(uint64(n))
@@ -64,7 +75,7 @@ func (c *countingConn) Read(p []byte) (int, error) {
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {
-	n, err := c.TCPConn.Write(p)
+	n, err := c.Conn.Write(p)
 	if n > 0 {
 		c.tx.Add(uint64(n))
 	}

@@ -101,7 +101,7 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 	f.stats.cxTotal.Inc()
 	f.stats.cxActive.Inc()
 	defer f.stats.cxActive.Dec()
-	conn := newCountingConn(c.TCP, f.stats.cxRxBytes, f.stats.cxTxBytes)
+	conn := newCountingConn(c.Stream(), f.stats.cxRxBytes, f.stats.cxTxBytes)
 	st := newConnState(f, c.ID, f.limits)
 	r := &router{f: f, st: st}
 	conn.onReadErr = r.b.clientGone

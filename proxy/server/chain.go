@@ -89,7 +89,11 @@ func (s *Server) buildListener(l *config.Listener) (*listener.Config, []*built, 
 			return fail(err)
 		}
 		all = append(all, b)
-		lc.Chains = append(lc.Chains, listener.Chain{Config: fc, Handler: b.handler})
+		t, err := s.buildTLS(fc)
+		if err != nil {
+			return fail(err)
+		}
+		lc.Chains = append(lc.Chains, listener.Chain{Config: fc, Handler: b.handler, TLS: t})
 	}
 	if l.DefaultFilterChain != nil {
 		b, err := s.buildChain(l.DefaultFilterChain)
@@ -97,7 +101,23 @@ func (s *Server) buildListener(l *config.Listener) (*listener.Config, []*built, 
 			return fail(err)
 		}
 		all = append(all, b)
-		lc.Default = &listener.Chain{Config: l.DefaultFilterChain, Handler: b.handler}
+		t, err := s.buildTLS(l.DefaultFilterChain)
+		if err != nil {
+			return fail(err)
+		}
+		lc.Default = &listener.Chain{Config: l.DefaultFilterChain, Handler: b.handler, TLS: t}
 	}
 	return lc, all, nil
+}
+
+// buildTLS prepares a chain's TLS termination; nil for a plain chain.
+func (s *Server) buildTLS(fc *config.FilterChain) (*listener.TLS, error) {
+	if fc.TLS == nil {
+		return nil, nil
+	}
+	t, err := listener.NewTLS(fc.TLS, s.secrets)
+	if err != nil {
+		return nil, fmt.Errorf("build transport socket of filter chain %q: %w", fc.Name, err)
+	}
+	return t, nil
 }

@@ -34,6 +34,7 @@ type Server struct {
 	log      *slog.Logger
 	opts     Options
 	clusters *cluster.Manager
+	secrets  *listener.SecretStore
 	st       *serverStats
 	nextID   atomic.Uint64
 	snap     atomic.Pointer[config.Snapshot]
@@ -75,6 +76,7 @@ func New(opts Options) *Server {
 		clusters:  cluster.NewManager(cluster.Options{Stats: opts.Stats.Root(), Logger: opts.Logger}),
 		st:        newServerStats(opts.Stats.Root()),
 		listeners: make(map[string]*running),
+		secrets:   listener.NewSecretStore(),
 		started:   time.Now(),
 		stopTick:  make(chan struct{}),
 	}
@@ -107,6 +109,10 @@ func (s *Server) Apply(ctx context.Context, snap *config.Snapshot) error {
 	if s.closed {
 		return errors.New("apply config: server is closed")
 	}
+	commitSecrets, err := s.secrets.Prepare(snap.Secrets)
+	if err != nil {
+		return fmt.Errorf("apply config: %w", err)
+	}
 	plan, err := s.prepare(snap)
 	if err != nil {
 		s.st.lmCreateFailure.Inc()
@@ -116,6 +122,8 @@ func (s *Server) Apply(ctx context.Context, snap *config.Snapshot) error {
 		plan.abort()
 		return fmt.Errorf("update clusters: %w", err)
 	}
+	// Secrets rotate in place: new handshakes of kept listeners use them.
+	commitSecrets()
 	first := s.snap.Load() == nil
 	if first {
 		wctx, cancel := context.WithTimeout(ctx, s.opts.WarmTimeout)

@@ -72,7 +72,7 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 		DownstreamLocalAddress:  c.TCP.LocalAddr().String(),
 		RequestedServerName:     c.ServerName,
 	}
-	defer c.TCP.Close()
+	defer c.Stream().Close()
 	defer f.log(e)
 
 	name := f.pickCluster()

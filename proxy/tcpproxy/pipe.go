@@ -29,18 +29,25 @@ func (f *Filter) pipe(c *listener.Conn, up *cluster.Upstream) (rx, tx uint64, wh
 		})
 		defer idle.stop()
 	}
+	toUp := func() (uint64, error) { return copyHalf(up.Conn, down, f.stats.rxBytes, up, true) }
+	toDown := func() (uint64, error) { return copyHalf(down, up.Conn, f.stats.txBytes, up, false) }
+	if c.TLS != nil {
+		// The plaintext lives in user space: no splice.
+		toUp = func() (uint64, error) { return copyStream(up.Conn, c.TLS, f.stats.rxBytes, up, true) }
+		toDown = func() (uint64, error) { return copyStream(c.TLS, up.Conn, f.stats.txBytes, up, false) }
+	}
 	var wg sync.WaitGroup
 	var upErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		rx, upErr = copyHalf(up.Conn, down, f.stats.rxBytes, up, true)
+		rx, upErr = toUp()
 		if upErr != nil {
 			up.Conn.Close()
 			down.Close()
 		}
 	}()
-	tx, downErr := copyHalf(down, up.Conn, f.stats.txBytes, up, false)
+	tx, downErr := toDown()
 	if downErr != nil {
 		up.Conn.Close()
 		down.Close()

@@ -1,0 +1,198 @@
+package xds
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+
+	"github.com/sidewire/sidewire/proxy/config"
+)
+
+// Secrets (SDS) are subscribed to by name, like load assignments: the
+// names the accepted listeners' TLS contexts give with sds_config ads.
+// A listener whose secrets have not all arrived holds the state back
+// (warming), as in Envoy; a secret that changes later rotates the
+// certificate for new handshakes without rebuilding the listener.
+
+// secretRefs returns every secret reference of a listener's chains.
+func secretRefs(l *config.Listener) []config.SecretRef {
+	var out []config.SecretRef
+	for _, fc := range l.FilterChains {
+		out = append(out, fc.TLS.SecretRefs()...)
+	}
+	if l.DefaultFilterChain != nil {
+		out = append(out, l.DefaultFilterChain.TLS.SecretRefs()...)
+	}
+	return out
+}
+
+// adsSDSNames returns the sorted secret names to ask the ADS server for.
+// The slice is shared: do not modify it.
+func (s *adsState) adsSDSNames() []string {
+	return s.adsSDS.get(func() []string {
+		var out []string
+		for _, l := range s.listeners {
+			for _, r := range secretRefs(l) {
+				if r.File == "" {
+					out = append(out, r.Name)
+				}
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	})
+}
+
+// secretFiles returns the secret names each secret file must provide,
+// by path, sorted.
+func (s *adsState) secretFiles() map[string][]string {
+	out := map[string][]string{}
+	for _, l := range s.listeners {
+		for _, r := range secretRefs(l) {
+			if r.File != "" {
+				out[r.File] = append(out[r.File], r.Name)
+			}
+		}
+	}
+	for f, names := range out {
+		slices.Sort(names)
+		out[f] = slices.Compact(names)
+	}
+	return out
+}
+
+// missingSecrets lists the secrets listeners wait for.
+func (s *adsState) missingSecrets() []string {
+	var missing []string
+	for _, ln := range s.sortedListeners() {
+		for _, r := range secretRefs(s.listeners[ln]) {
+			if s.secrets[r.Name] == nil {
+				missing = append(missing, "secret "+quote(r.Name)+" (listener "+quote(ln)+")")
+			}
+		}
+	}
+	return missing
+}
+
+// applySecrets merges translated secrets. Over ADS, SotW and delta
+// responses carry the secrets that changed (a non-wildcard type) and
+// delta removals go; secrets listeners take from files are left alone.
+// A secret file replaces the secrets listeners take from it.
+func (s *adsState) applySecrets(errs *errList, ch *change) {
+	got := decodeAll(errs, ch, "secret", (*tlsv3.Secret).GetName, TranslateSecret)
+	files := s.secretFiles()
+	if ch.mode == fileSDS {
+		for _, n := range files[ch.file.Path] {
+			delete(s.secrets, n)
+			if sec := got[n]; sec != nil {
+				s.secrets[n] = sec
+			}
+		}
+		return
+	}
+	fromFiles := map[string]bool{}
+	for _, names := range files {
+		for _, n := range names {
+			fromFiles[n] = true
+		}
+	}
+	for _, n := range ch.removed {
+		if !fromFiles[n] {
+			delete(s.secrets, n)
+		}
+	}
+	for n, sec := range got {
+		if !fromFiles[n] {
+			s.secrets[n] = sec
+		}
+	}
+}
+
+// pruneSecrets drops secrets, and their delta versions, that no listener
+// names any more.
+func (s *adsState) pruneSecrets() {
+	want := map[string]bool{}
+	for _, l := range s.listeners {
+		for _, r := range secretRefs(l) {
+			want[r.Name] = true
+		}
+	}
+	for n := range s.secrets {
+		if !want[n] {
+			delete(s.secrets, n)
+		}
+	}
+	for n := range s.resourceVersions[SecretTypeURL] {
+		if !want[n] {
+			delete(s.resourceVersions[SecretTypeURL], n)
+		}
+	}
+}
+
+// runSecretFiles watches the secret files the accepted listeners name,
+// starting and stopping watches as listeners come and go, until ctx is
+// done.
+func (c *ADSClient) runSecretFiles(ctx context.Context) {
+	var wg sync.WaitGroup
+	watches := map[string]context.CancelFunc{}
+	defer func() {
+		for _, cancel := range watches {
+			cancel()
+		}
+		wg.Wait()
+	}()
+	for {
+		var want map[string][]string
+		changed := c.eng.read(func(st *adsState) { want = st.secretFiles() })
+		for path := range want {
+			if watches[path] == nil {
+				wctx, cancel := context.WithCancel(ctx)
+				watches[path] = cancel
+				wg.Go(func() { c.watchSecretFile(wctx, FileSource{Path: path}) })
+			}
+		}
+		for path, cancel := range watches {
+			if _, ok := want[path]; !ok {
+				cancel()
+				delete(watches, path)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+	}
+}
+
+// watchSecretFile polls a secret file until ctx is done. Its contents are
+// applied again, unchanged, when the set of secrets taken from it
+// changes (a new listener names one).
+func (c *ADSClient) watchSecretFile(ctx context.Context, src FileSource) {
+	p := c.newPoller(src)
+	t := time.NewTicker(c.cfg.PollInterval)
+	defer t.Stop()
+	var data []byte
+	var applied []string
+	for {
+		fresh, ok := p.poll()
+		if ok {
+			data = fresh
+		}
+		var names []string
+		changed := c.eng.read(func(st *adsState) { names = st.secretFiles()[src.Path] })
+		if data != nil && (ok || !slices.Equal(names, applied)) {
+			applied = names
+			c.applyFile(src, SecretTypeURL, data)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-changed:
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package xds
+
+import (
+	"crypto/tls"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+
+	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/listener"
+)
+
+// tlsTransportSocketName is Envoy's TLS transport socket.
+const tlsTransportSocketName = "envoy.transport_sockets.tls"
+
+// transportSockets are the downstream transport sockets a filter chain
+// may name.
+var transportSockets = []extension{
+	newExtension(tlsTransportSocketName, &tlsv3.DownstreamTlsContext{}),
+}
+
+// tlsVersions maps Envoy's TLS versions to crypto/tls; TLS_AUTO is 0
+// (the default).
+var tlsVersions = map[tlsv3.TlsParameters_TlsProtocol]uint16{
+	tlsv3.TlsParameters_TLS_AUTO: 0,
+	tlsv3.TlsParameters_TLSv1_0:  tls.VersionTLS10,
+	tlsv3.TlsParameters_TLSv1_1:  tls.VersionTLS11,
+	tlsv3.TlsParameters_TLSv1_2:  tls.VersionTLS12,
+	tlsv3.TlsParameters_TLSv1_3:  tls.VersionTLS13,
+}
+
+// transportSocket translates a filter chain's transport_socket: only
+// envoy.transport_sockets.tls with a DownstreamTlsContext.
+func (t *translator) transportSocket(path string, ts *corev3.TransportSocket) *config.DownstreamTLS {
+	_, msg, ok := t.typedConfig(path, "transport socket", ts.GetName(), ts.GetTypedConfig(), transportSockets)
+	if !ok {
+		return nil
+	}
+	return t.downstreamTLS(field(path, "typed_config"), msg.(*tlsv3.DownstreamTlsContext))
+}
+
+func (t *translator) downstreamTLS(path string, d *tlsv3.DownstreamTlsContext) *config.DownstreamTLS {
+	cp := field(path, "common_tls_context")
+	c := d.GetCommonTlsContext()
+	out := &config.DownstreamTLS{
+		ALPN:                     c.GetAlpnProtocols(),
+		RequireClientCertificate: d.GetRequireClientCertificate().GetValue(),
+	}
+	pp := field(cp, "tls_params")
+	out.MinVersion = tlsVersions[c.GetTlsParams().GetTlsMinimumProtocolVersion()]
+	out.MaxVersion = tlsVersions[c.GetTlsParams().GetTlsMaximumProtocolVersion()]
+	if out.MinVersion != 0 && out.MaxVersion != 0 && out.MinVersion > out.MaxVersion {
+		t.errs.add(pp, "tls_minimum_protocol_version is above tls_maximum_protocol_version")
+	}
+	for i, tc := range c.GetTlsCertificates() {
+		if kp, ok := t.tlsCertificate(index(field(cp, "tls_certificates"), i), tc); ok {
+			out.Certificates = append(out.Certificates, kp)
+		}
+	}
+	for i, s := range c.GetTlsCertificateSdsSecretConfigs() {
+		out.CertificateSecrets = append(out.CertificateSecrets, t.sdsSecretConfig(index(field(cp, "tls_certificate_sds_secret_configs"), i), s))
+	}
+	if len(c.GetTlsCertificates())+len(c.GetTlsCertificateSdsSecretConfigs()) == 0 {
+		t.errs.add(cp, "needs tls_certificates or tls_certificate_sds_secret_configs")
+	}
+	switch {
+	case c.GetValidationContext() != nil:
+		out.Validation = t.validationContext(field(cp, "validation_context"), c.GetValidationContext())
+	case c.GetValidationContextSdsSecretConfig() != nil:
+		r := t.sdsSecretConfig(field(cp, "validation_context_sds_secret_config"), c.GetValidationContextSdsSecretConfig())
+		out.ValidationSecret = &r
+	}
+	if out.RequireClientCertificate && out.Validation == nil && out.ValidationSecret == nil {
+		t.errs.add(field(path, "require_client_certificate"), "needs common_tls_context.validation_context or validation_context_sds_secret_config")
+	}
+	if err := listener.CheckTLS(out); err != nil {
+		t.errs.add(cp, "%v", err)
+	}
+	return out
+}
+
+// tlsCertificate reads a certificate chain and private key. Errors never
+// quote the key.
+func (t *translator) tlsCertificate(path string, c *tlsv3.TlsCertificate) (config.TLSCertificate, bool) {
+	chain, ok1 := t.requiredDataSource(field(path, "certificate_chain"), c.GetCertificateChain())
+	key, ok2 := t.requiredDataSource(field(path, "private_key"), c.GetPrivateKey())
+	return config.TLSCertificate{CertificateChain: chain, PrivateKey: key}, ok1 && ok2
+}
+
+func (t *translator) requiredDataSource(path string, ds *corev3.DataSource) ([]byte, bool) {
+	if ds == nil {
+		t.errs.add(path, "is required")
+		return nil, false
+	}
+	return t.dataSource(path, ds)
+}
+
+// validationContext reads trusted_ca and match_typed_subject_alt_names.
+func (t *translator) validationContext(path string, v *tlsv3.CertificateValidationContext) *config.CertificateValidation {
+	out := &config.CertificateValidation{}
+	if v.GetTrustedCa() == nil {
+		t.errs.add(field(path, "trusted_ca"), "is required")
+	} else if b, ok := t.dataSource(field(path, "trusted_ca"), v.GetTrustedCa()); ok {
+		out.TrustedCA = b
+	}
+	for i, m := range v.GetMatchTypedSubjectAltNames() {
+		mp := index(field(path, "match_typed_subject_alt_names"), i)
+		var typ config.SANType
+		switch m.GetSanType() {
+		case tlsv3.SubjectAltNameMatcher_DNS:
+			typ = config.SANDNS
+		case tlsv3.SubjectAltNameMatcher_EMAIL:
+			typ = config.SANEmail
+		case tlsv3.SubjectAltNameMatcher_URI:
+			typ = config.SANURI
+		case tlsv3.SubjectAltNameMatcher_IP_ADDRESS:
+			typ = config.SANIPAddress
+		default:
+			t.errs.add(field(mp, "san_type"), "unsupported san_type %s (want DNS, EMAIL, URI or IP_ADDRESS)", m.GetSanType())
+			continue
+		}
+		sm := t.stringMatcher(field(mp, "matcher"), m.GetMatcher())
+		if sm.Kind == config.MatchRegex {
+			t.errs.add(field(mp, "matcher.safe_regex"), "is not supported for subject alternative names")
+			continue
+		}
+		out.SubjectAltNames = append(out.SubjectAltNames, config.SANMatch{Type: typ, Match: sm})
+	}
+	return out
+}
+
+// sdsSecretConfig reads a secret reference: sds_config must be ads or a
+// path config source.
+func (t *translator) sdsSecretConfig(path string, s *tlsv3.SdsSecretConfig) config.SecretRef {
+	out := config.SecretRef{Name: s.GetName()}
+	cs := s.GetSdsConfig()
+	switch {
+	case cs == nil:
+		t.errs.add(field(path, "sds_config"), "is required (Sidewire has no static secrets)")
+	case cs.GetAds() != nil:
+	default:
+		src, ok := fileSource(cs)
+		if !ok {
+			t.errs.add(field(path, "sds_config"), "must be ads or path_config_source")
+			break
+		}
+		out.File = src.Path
+	}
+	return out
+}
+
+// TranslateSecret checks an Envoy Secret and translates it. Only
+// tls_certificate and validation_context secrets exist in Sidewire.
+func TranslateSecret(path string, s *tlsv3.Secret) (*config.Secret, error) {
+	var t translator
+	t.precheck(path, s)
+	out := &config.Secret{Name: s.GetName()}
+	switch {
+	case s.GetTlsCertificate() != nil:
+		if kp, ok := t.tlsCertificate(field(path, "tls_certificate"), s.GetTlsCertificate()); ok {
+			out.Certificate = &kp
+		}
+	case s.GetValidationContext() != nil:
+		out.Validation = t.validationContext(field(path, "validation_context"), s.GetValidationContext())
+	default:
+		t.errs.add(path, "needs tls_certificate or validation_context")
+	}
+	if t.errs.len() == 0 {
+		if err := listener.CheckSecret(out); err != nil {
+			t.errs.add(path, "%v", err)
+		}
+	}
+	if t.errs.len() > 0 {
+		return nil, t.errs.err()
+	}
+	return out, nil
+}
+
+// secretTypes makes Secret resolvable in Any values (file sources, config
+// dumps, redaction); it is not a typed_config extension.
+var secretTypes = []extension{
+	newExtension("envoy.extensions.transport_sockets.tls.v3.Secret", &tlsv3.Secret{}),
+}
+
+// staticSecrets rejects SDS references in a static listener: secrets are
+// subscribed to, and warmed, for listeners that come from LDS.
+func (t *translator) staticSecrets(path string, l *config.Listener) {
+	for _, r := range secretRefs(l) {
+		t.errs.add(path, "secret %q: sds secret configs are supported in listeners from lds only; a static listener takes tls_certificates and validation_context", r.Name)
+	}
+}
