@@ -115,20 +115,7 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 		cfg.BufferLimit = int(c.Listener.PerConnectionBufferLimit)
 	}
 	s := session.New(conn, cfg)
-	stop := make(chan struct{})
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		select {
-		case <-c.Draining():
-			f.stats.cxDrainClose.Inc()
-			_ = s.Drain(ctx)
-		case <-stop:
-		}
-	}()
-	err := s.Serve(ctx)
-	close(stop)
-	<-drained
+	err := s.ServeDraining(ctx, c.Draining(), f.stats.cxDrainClose.Inc)
 	var pe *codecs.ProtocolError
 	if errors.As(err, &pe) {
 		f.stats.cxProtocolError.Inc()

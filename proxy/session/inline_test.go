@@ -185,3 +185,54 @@ func TestCompleteInBatchAndCarry(t *testing.T) {
 		}
 	}
 }
+
+// ServeDraining drains the session when its listener drains: the
+// request in flight is answered, then Serve returns and the connection
+// closes.
+func TestServeDraining(t *testing.T) {
+	leakcheck.Check(t)
+	fl := lenframe.Pipelined
+	release := make(chan struct{})
+	h := HandlerFunc(func(_ context.Context, st *Stream) error {
+		<-release
+		reply(fl, st)
+		return nil
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(server, Config{Codec: lenframe.New(fl), Handler: h})
+	draining := make(chan struct{})
+	var drains atomic.Int32
+	served := make(chan error, 1)
+	go func() { served <- s.ServeDraining(context.Background(), draining, func() { drains.Add(1) }) }()
+	if _, err := client.Write(fl.AppendRequest(nil, 1, 1, "GET", "k", "")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "request in flight", func() bool { return s.InFlight() == 1 })
+	close(draining)
+	eventually(t, "drain started", func() bool { return drains.Load() == 1 })
+	close(release)
+	if got := readAnswers(t, client, fl, 1); got[0] != peer.Answer("GET", "k", "", 0) {
+		t.Fatalf("answer during drain = %q", got[0])
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("ServeDraining = %v, want nil after a drain", err)
+		}
+	case <-time.After(callTimeout):
+		t.Fatal("ServeDraining did not return after the drain")
+	}
+}

@@ -194,3 +194,27 @@ func (s *Session) release(st *Stream) {
 
 // touch records activity for the idle timeout.
 func (s *Session) touch(now time.Time) { s.lastActive.Store(now.UnixNano()) }
+
+// ServeDraining is Serve for a listener's connection: when draining is
+// closed before the session ends, onDrain is called and the session
+// drains (stops reading, answers what is in flight, then closes; ctx
+// bounds it).
+func (s *Session) ServeDraining(ctx context.Context, draining <-chan struct{}, onDrain func()) error {
+	stop := make(chan struct{})
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		select {
+		case <-draining:
+			if onDrain != nil {
+				onDrain()
+			}
+			_ = s.Drain(ctx)
+		case <-stop:
+		}
+	}()
+	err := s.Serve(ctx)
+	close(stop)
+	<-drained
+	return err
+}
