@@ -32,13 +32,24 @@ func newCountingConn(c net.Conn, rx, tx *telemetry.Counter) *countingConn {
 	return cc
 }
 
-var _ session.TryWriter = (*countingConn)(nil)
+// session returns the connection as the session should see it: with
+// TryWrite for a socket, without for a TLS stream (whose answers the
+// session's writer goroutine writes).
+func (c *countingConn) session() net.Conn {
+	if c.raw == nil {
+		return c
+	}
+	return tryCountingConn{c}
+}
+
+// tryCountingConn is a countingConn on a socket, which can write without
+// blocking.
+type tryCountingConn struct{ *countingConn }
+
+var _ session.TryWriter = tryCountingConn{}
 
 // TryWrite implements session.TryWriter.
-func (c *countingConn) TryWrite(p []byte) (int, error) {
-	if c.raw == nil {
-		return 0, nil // the session's writer goroutine writes it all
-	}
+func (c tryCountingConn) TryWrite(p []byte) (int, error) {
 	n, err := c.raw.TryWrite(p)
 	if n > 0 {
 		c.tx.Add(uint64(n))

@@ -114,7 +114,7 @@ func (f *Filter) ServeConn(ctx context.Context, c *listener.Conn) {
 	if c.Listener != nil && c.Listener.PerConnectionBufferLimit > 0 {
 		cfg.BufferLimit = int(c.Listener.PerConnectionBufferLimit)
 	}
-	s := session.New(conn, cfg)
+	s := session.New(conn.session(), cfg)
 	err := s.ServeDraining(ctx, c.Draining(), f.stats.cxDrainClose.Inc)
 	var pe *codecs.ProtocolError
 	if errors.As(err, &pe) {
