@@ -18,7 +18,7 @@ func (s *Session) fill(hint int) error {
 		err := s.rd.Fill(hint)
 		switch {
 		case err == nil:
-			s.touch(time.Now())
+			s.touch()
 			return nil
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			if s.isDraining() {

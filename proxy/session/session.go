@@ -95,7 +95,7 @@ func (s *Session) Serve(ctx context.Context) error {
 	defer close(s.done)
 	stop := context.AfterFunc(ctx, func() { s.abort(ctx.Err()) })
 	defer stop()
-	s.touch(time.Now())
+	s.touch()
 	go s.w.loop()
 	err := s.readLoop()
 	return s.finish(err)
@@ -193,7 +193,12 @@ func (s *Session) release(st *Stream) {
 }
 
 // touch records activity for the idle timeout.
-func (s *Session) touch(now time.Time) { s.lastActive.Store(now.UnixNano()) }
+// It reads the clock only when an idle timeout is configured.
+func (s *Session) touch() {
+	if s.cfg.IdleTimeout > 0 {
+		s.lastActive.Store(time.Now().UnixNano())
+	}
+}
 
 // ServeDraining is Serve for a listener's connection: when draining is
 // closed before the session ends, onDrain is called and the session

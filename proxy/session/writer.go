@@ -3,7 +3,6 @@ package session
 import (
 	"runtime"
 	"sync"
-	"time"
 
 	"github.com/sidewire/sidewire/internal/ring"
 	"github.com/sidewire/sidewire/proxy/pool"
@@ -117,7 +116,7 @@ func (w *writer) Flush() {
 			w.carry = append(w.carry, out[n:]...)
 		}
 		if n > 0 {
-			w.s.touch(time.Now())
+			w.s.touch()
 		}
 	}
 	w.keep(out)
@@ -242,7 +241,7 @@ func (w *writer) write(out []byte) []byte {
 	if _, err := w.s.conn.Write(out); err != nil {
 		w.fail(err)
 	} else {
-		w.s.touch(time.Now())
+		w.s.touch()
 	}
 	return out[:0]
 }
