@@ -141,7 +141,7 @@ func (c *ADSClient) adsTypes() []string {
 
 // fromADS reports whether resources of typ may come over ADS.
 func (c *ADSClient) fromADS(typ string) bool {
-	return typ == EndpointTypeURL || typ == SecretTypeURL || slices.Contains(c.adsTypes(), typ)
+	return typ == EndpointTypeURL || typ == SecretTypeURL || typ == DubboRouteTypeURL || slices.Contains(c.adsTypes(), typ)
 }
 
 // Run watches the files of path sources and, with a Target, connects and

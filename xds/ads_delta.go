@@ -71,11 +71,13 @@ func (s *deltaStream) send(req *discoveryv3.DeltaDiscoveryRequest) error {
 // for a name (an empty one would be a wildcard) and carries the versions
 // of the resources already known.
 func (s *deltaStream) resubscribe() (<-chan struct{}, error) {
-	var want [2][]string
-	var known [2]map[string]string
+	var want [len(byNameTypes)][]string
+	var known [len(byNameTypes)]map[string]string
 	changed := s.c.eng.read(func(st *adsState) {
-		want = [2][]string{st.adsEDSNames(), st.adsSDSNames()}
-		known = [2]map[string]string{maps.Clone(st.resourceVersions[EndpointTypeURL]), maps.Clone(st.resourceVersions[SecretTypeURL])}
+		want = st.byNameSubscriptions()
+		for i, typ := range byNameTypes {
+			known[i] = maps.Clone(st.resourceVersions[typ])
+		}
 	})
 	for i, typ := range byNameTypes {
 		if err := s.resubscribeType(typ, want[i], known[i]); err != nil {

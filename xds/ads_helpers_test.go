@@ -32,8 +32,11 @@ const testNode = "sidewire-test"
 // controlPlane is a go-control-plane ADS server on 127.0.0.1 that records
 // the requests it receives, by stream.
 type controlPlane struct {
-	t      *testing.T
-	cache  cachev3.SnapshotCache
+	t     *testing.T
+	cache cachev3.SnapshotCache
+	// drds, when set, serves Dubbo route configurations (a type the
+	// snapshot cache does not know) beside cache.
+	drds   *cachev3.LinearCache
 	addr   string
 	srv    *grpc.Server
 	done   chan struct{}
@@ -99,7 +102,21 @@ func (cp *controlPlane) start(addr string) {
 		},
 	}
 	cp.srv = grpc.NewServer()
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(cp.srv, serverv3.NewServer(ctx, cp.cache, cb))
+	var cache cachev3.Cache = cp.cache
+	if cp.drds != nil {
+		pick := func(typ string) string {
+			if typ == DubboRouteTypeURL {
+				return "drds"
+			}
+			return "snapshot"
+		}
+		cache = &cachev3.MuxCache{
+			Classify:      func(r *cachev3.Request) string { return pick(r.GetTypeUrl()) },
+			ClassifyDelta: func(r *cachev3.DeltaRequest) string { return pick(r.GetTypeUrl()) },
+			Caches:        map[string]cachev3.Cache{"snapshot": cp.cache, "drds": cp.drds},
+		}
+	}
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(cp.srv, serverv3.NewServer(ctx, cache, cb))
 	cp.done = make(chan struct{})
 	go func(srv *grpc.Server, done chan struct{}) {
 		defer close(done)

@@ -27,6 +27,9 @@ type adsState struct {
 	// secrets are the SDS secrets received over ADS or from secret files,
 	// by name; those no listener names any more are dropped.
 	secrets map[string]*config.Secret
+	// dubboRoutes are the Dubbo route configurations (drds) received
+	// over ADS, by name; those no listener names any more are dropped.
+	dubboRoutes map[string]*config.DubboRouteTable
 	// edsFiles holds, for EDS clusters whose eds_config is a path, that
 	// source by cluster name; EDS clusters absent here use ADS.
 	edsFiles map[string]FileSource
@@ -46,7 +49,7 @@ type adsState struct {
 	// Sorted names derived from the maps, computed on first use and
 	// shared by clones (read-only); apply resets those a change
 	// invalidates.
-	eds, adsEDS, clusterNames, listenerNames, adsSDS lazy[[]string]
+	eds, adsEDS, clusterNames, listenerNames, adsSDS, adsDRDS lazy[[]string]
 }
 
 // lazy is a value computed on first use.
@@ -66,7 +69,7 @@ func (l *lazy[T]) get(f func() T) T {
 func (s *adsState) invalidate(typ string) {
 	switch typ {
 	case ListenerTypeURL:
-		s.listenerNames, s.adsSDS = lazy[[]string]{}, lazy[[]string]{}
+		s.listenerNames, s.adsSDS, s.adsDRDS = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
 	case ClusterTypeURL:
 		s.eds, s.adsEDS, s.clusterNames = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
 	}
@@ -84,6 +87,7 @@ func newADSState() *adsState {
 		clusters:         map[string]*config.Cluster{},
 		endpoints:        map[string]*config.LoadAssignment{},
 		secrets:          map[string]*config.Secret{},
+		dubboRoutes:      map[string]*config.DubboRouteTable{},
 		edsFiles:         map[string]FileSource{},
 		versions:         map[string]string{},
 		resourceVersions: map[string]map[string]string{},
@@ -107,10 +111,13 @@ func (s *adsState) clone(typ string) *adsState {
 	cloneRV(typ)
 	switch typ {
 	case ListenerTypeURL:
-		// Pruning after a listener change drops secrets.
+		// Pruning after a listener change drops secrets and Dubbo route
+		// configurations.
 		c.listeners = maps.Clone(s.listeners)
 		c.secrets = maps.Clone(s.secrets)
+		c.dubboRoutes = maps.Clone(s.dubboRoutes)
 		cloneRV(SecretTypeURL)
+		cloneRV(DubboRouteTypeURL)
 	case ClusterTypeURL:
 		// Pruning after a cluster change drops assignments and EDS files.
 		c.clusters = maps.Clone(s.clusters)
@@ -121,6 +128,8 @@ func (s *adsState) clone(typ string) *adsState {
 		c.endpoints = maps.Clone(s.endpoints)
 	case SecretTypeURL:
 		c.secrets = maps.Clone(s.secrets)
+	case DubboRouteTypeURL:
+		c.dubboRoutes = maps.Clone(s.dubboRoutes)
 	default:
 		return s.cloneAll()
 	}
@@ -134,6 +143,7 @@ func (s *adsState) cloneAll() *adsState {
 	c.clusters = maps.Clone(s.clusters)
 	c.endpoints = maps.Clone(s.endpoints)
 	c.secrets = maps.Clone(s.secrets)
+	c.dubboRoutes = maps.Clone(s.dubboRoutes)
 	c.edsFiles = maps.Clone(s.edsFiles)
 	c.versions = maps.Clone(s.versions)
 	c.resourceVersions = make(map[string]map[string]string, len(s.resourceVersions))
@@ -265,6 +275,7 @@ func (s *adsState) warming() string {
 		}
 	}
 	missing = append(missing, s.missingSecrets()...)
+	missing = append(missing, s.missingDubboRoutes()...)
 	slices.Sort(missing)
 	return strings.Join(slices.Compact(missing), ", ")
 }
@@ -318,10 +329,11 @@ func filterClusters(f config.NetworkFilter) []string {
 // sorted by name, EDS clusters carrying their assignment.
 func (s *adsState) update(changed string) *Update {
 	u := &Update{
-		Endpoints: s.endpoints, // never modified once the state is accepted
-		Secrets:   s.secrets,
-		Versions:  maps.Clone(s.versions),
-		Changed:   changed,
+		Endpoints:   s.endpoints, // never modified once the state is accepted
+		Secrets:     s.secrets,
+		DubboRoutes: s.dubboRoutes, // never modified once accepted
+		Versions:    maps.Clone(s.versions),
+		Changed:     changed,
 	}
 	u.Listeners = make([]*config.Listener, 0, len(s.listeners))
 	for _, n := range s.sortedListeners() {

@@ -90,11 +90,13 @@ func errorDetail(err error) *rpcstatus.Status {
 // sent (to a SotW server it would mean every resource); resources nothing
 // names are dropped on arrival instead.
 func (s *sotwStream) resubscribe() (<-chan struct{}, error) {
-	var want [2][]string
-	var versions [2]string
+	var want [len(byNameTypes)][]string
+	var versions [len(byNameTypes)]string
 	changed := s.c.eng.read(func(st *adsState) {
-		want = [2][]string{st.adsEDSNames(), st.adsSDSNames()}
-		versions = [2]string{st.versions[EndpointTypeURL], st.versions[SecretTypeURL]}
+		want = st.byNameSubscriptions()
+		for i, typ := range byNameTypes {
+			versions[i] = st.versions[typ]
+		}
 	})
 	for i, typ := range byNameTypes {
 		names := want[i]
@@ -111,8 +113,15 @@ func (s *sotwStream) resubscribe() (<-chan struct{}, error) {
 }
 
 // byNameTypes are the types subscribed to by resource name rather than
-// as a wildcard: load assignments and secrets.
-var byNameTypes = [2]string{EndpointTypeURL, SecretTypeURL}
+// as a wildcard: load assignments, secrets and Dubbo route
+// configurations.
+var byNameTypes = [...]string{EndpointTypeURL, SecretTypeURL, DubboRouteTypeURL}
+
+// byNameSubscriptions returns the names to subscribe to for each of
+// byNameTypes. The slices are shared: do not modify them.
+func (s *adsState) byNameSubscriptions() [len(byNameTypes)][]string {
+	return [...][]string{s.adsEDSNames(), s.adsSDSNames(), s.adsDRDSNames()}
+}
 
 // names returns the resource names to repeat in an ACK or NACK of typ.
 func (s *sotwStream) names(typ string) []string {

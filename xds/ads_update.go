@@ -22,6 +22,9 @@ type Update struct {
 	Endpoints map[string]*config.LoadAssignment
 	// Secrets are the SDS secrets the listeners name, by name.
 	Secrets map[string]*config.Secret
+	// DubboRoutes are the Dubbo route configurations (drds) the
+	// listeners name, by name.
+	DubboRoutes map[string]*config.DubboRouteTable
 	// Versions are the accepted version_info by type URL.
 	Versions map[string]string
 	// Changed is the type URL of the response that produced this update.
@@ -49,7 +52,7 @@ var _ Applier = ApplierFunc(nil)
 // Snapshot returns the update as a config snapshot for node, versioned by
 // the accepted versions ("cds=3,eds=7,lds=2").
 func (u *Update) Snapshot(node config.Node) *config.Snapshot {
-	short := map[string]string{ListenerTypeURL: "lds", ClusterTypeURL: "cds", EndpointTypeURL: "eds", SecretTypeURL: "sds"}
+	short := map[string]string{ListenerTypeURL: "lds", ClusterTypeURL: "cds", EndpointTypeURL: "eds", SecretTypeURL: "sds", DubboRouteTypeURL: "drds"}
 	var parts []string
 	for _, t := range slices.Sorted(maps.Keys(u.Versions)) {
 		n := short[t]
@@ -60,11 +63,12 @@ func (u *Update) Snapshot(node config.Node) *config.Snapshot {
 	}
 	slices.Sort(parts)
 	return &config.Snapshot{
-		Version:   strings.Join(parts, ","),
-		Node:      node,
-		Listeners: u.Listeners,
-		Clusters:  u.Clusters,
-		Secrets:   u.Secrets,
+		Version:     strings.Join(parts, ","),
+		Node:        node,
+		Listeners:   u.Listeners,
+		Clusters:    u.Clusters,
+		Secrets:     u.Secrets,
+		DubboRoutes: u.DubboRoutes,
 	}
 }
 

@@ -82,14 +82,14 @@ func parseBootstrap(data []byte) (*bootstrapv3.Bootstrap, error) {
 
 // translateBootstrap checks the bootstrap against the allow-list and
 // Envoy's validation rules (ValidateAll), and translates it, reporting
-// every problem found. Listeners and clusters are checked by
-// TranslateListener and TranslateCluster, as they are when they arrive
-// over xDS; the rest of the bootstrap is checked here.
+// every problem found. Listeners, clusters and secrets are checked by
+// TranslateListener, TranslateCluster and TranslateSecret, as they are
+// when they arrive over xDS; the rest of the bootstrap is checked here.
 func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicResources, error) {
 	var t translator
 	top := proto.Clone(b).(*bootstrapv3.Bootstrap)
 	if sr := top.GetStaticResources(); sr != nil {
-		sr.Listeners, sr.Clusters = nil, nil
+		sr.Listeners, sr.Clusters, sr.Secrets = nil, nil, nil
 	}
 	t.precheck("", top)
 	snap := &config.Snapshot{
@@ -101,11 +101,13 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 	t.layeredRuntime("layered_runtime", b.GetLayeredRuntime())
 	var dyn *DynamicResources
 	snap.ADS, dyn = t.dynamicResources("dynamic_resources", b.GetDynamicResources())
+	snap.Secrets = t.staticSecretsOf("static_resources.secrets", b.GetStaticResources().GetSecrets())
 	for i, l := range b.GetStaticResources().GetListeners() {
 		out, err := TranslateListener(index("static_resources.listeners", i), l)
 		t.errs.addErr(err)
 		if out != nil {
-			t.staticSecrets(index("static_resources.listeners", i), out)
+			t.staticSecrets(index("static_resources.listeners", i), out, snap.Secrets)
+			t.staticDubboRoutes(index("static_resources.listeners", i), out)
 			snap.Listeners = append(snap.Listeners, out)
 		}
 	}

@@ -62,8 +62,9 @@
 //   - Warming: the state is applied only when every cluster a listener's
 //     filters name (tcp_proxy cluster and weighted_clusters, redis_proxy
 //     route, read and mirror clusters) has arrived and every EDS cluster
-//     has its assignment (one with no endpoints counts), and every SDS
-//     secret a listener's TLS context names has arrived. Until then the
+//     has its assignment (one with no endpoints counts), every SDS
+//     secret a listener's TLS context names has arrived, and every Dubbo
+//     route configuration a dubbo_proxy's drds names. Until then the
 //     change is accepted and ADSStatus.Warming says what is missing. A
 //     warm state is checked with config.Snapshot.Validate (paths renamed
 //     to resources) and given to the Applier; either refusing rejects the
@@ -80,9 +81,11 @@
 // Secrets the listeners' TLS contexts name with sds_config ads, by name,
 // as listeners come and go (secrets nothing names are dropped). A new
 // version of a secret rotates the certificate for new handshakes without
-// rebuilding the listener; live connections keep their session. A
-// rejection
-// is a NACK with an error_detail (google.rpc.Status, INVALID_ARGUMENT)
+// rebuilding the listener; live connections keep their session. The
+// same holds for the Dubbo route configurations (MultipleRouteConfiguration,
+// DubboRouteTypeURL) dubbo_proxy filters name in drds: subscribed to by
+// name, a new version routes the next request without rebuilding the
+// listener. A rejection is a NACK with an error_detail (google.rpc.Status, INVALID_ARGUMENT)
 // listing every problem; a version rejected again at once is NACKed after
 // a backoff delay, so a control plane that resends it immediately is not
 // spun against. The stream is reopened after failures with exponential
@@ -188,9 +191,11 @@
 // match_typed_subject_alt_names of type DNS, EMAIL, URI or IP_ADDRESS with
 // a non-regex matcher}, validation_context_sds_secret_config,
 // alpn_protocols}. Certificates, keys and CAs are parsed when the
-// configuration loads. SDS secret configs need an sds_config of ads or
-// path_config_source and are accepted in listeners from LDS only. Secret
-// resources (SDS) take tls_certificate or validation_context.
+// configuration loads. SDS secret configs with an sds_config of ads or
+// path_config_source are accepted in listeners from LDS only; without
+// sds_config they name a static secret of static_resources.secrets and
+// are accepted in static listeners only. Secret resources (SDS and
+// static) take tls_certificate or validation_context.
 //
 // Network filters: envoy.filters.network.tcp_proxy (stat_prefix, cluster,
 // weighted_clusters, idle_timeout (default 1h, 0 disables),

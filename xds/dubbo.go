@@ -14,8 +14,8 @@ import (
 
 // dubboProxy translates envoy.filters.network.dubbo_proxy. path is the
 // filter's typed_config. Only the Dubbo protocol with hessian2 bodies
-// exists in Envoy's API; drds (route discovery) is rejected by the
-// allow-list. Cluster references are checked by config.Snapshot.Validate.
+// exists in Envoy's API. With drds the route
+// configurations come from route discovery (see ads_dubbo_routes.go). Cluster references are checked by config.Snapshot.Validate.
 func (t *translator) dubboProxy(path string, m *dubbov3.DubboProxy) *config.DubboProxy {
 	out := &config.DubboProxy{StatPrefix: m.GetStatPrefix(), Router: dubboRouterDefaults()}
 	if pt := m.GetProtocolType(); pt != dubbov3.ProtocolType_Dubbo {
@@ -27,8 +27,11 @@ func (t *translator) dubboProxy(path string, m *dubbov3.DubboProxy) *config.Dubb
 	//nolint:staticcheck // route_config is deprecated but still Envoy's API.
 	legacy := m.GetRouteConfig()
 	multi := m.GetMultipleRouteConfig()
-	if len(legacy) > 0 && multi != nil {
-		t.errs.add(field(path, "route_config"), "set either route_config or multiple_route_config, not both")
+	if len(legacy) > 0 && (multi != nil || m.GetDrds() != nil) {
+		t.errs.add(field(path, "route_config"), "set either route_config, multiple_route_config or drds, not several")
+	}
+	if d := m.GetDrds(); d != nil {
+		out.RouteConfigName = t.drds(field(path, "drds"), d)
 	}
 	for i, rc := range legacy {
 		out.RouteConfigs = append(out.RouteConfigs, t.dubboRouteConfig(index(field(path, "route_config"), i), rc))

@@ -39,7 +39,7 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	},
 	"envoy.config.core.v3.GrpcService":                    {"envoy_grpc": use},
 	"envoy.config.core.v3.GrpcService.EnvoyGrpc":          {"cluster_name": use},
-	"envoy.config.bootstrap.v3.Bootstrap.StaticResources": {"listeners": use, "clusters": use},
+	"envoy.config.bootstrap.v3.Bootstrap.StaticResources": {"listeners": use, "clusters": use, "secrets": use},
 	"envoy.config.core.v3.Node":                           {"id": use, "cluster": use},
 	"envoy.config.bootstrap.v3.Admin": {
 		"address": use, "access_log": use, "access_log_path": use, "ignore_global_conn_limit": inert,
@@ -142,8 +142,9 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	},
 	"envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy": {
 		"stat_prefix": use, "protocol_type": use, "serialization_type": use, "route_config": use,
-		"multiple_route_config": use, "dubbo_filters": use,
+		"multiple_route_config": use, "drds": use, "dubbo_filters": use,
 	},
+	"envoy.extensions.filters.network.dubbo_proxy.v3.Drds": {"config_source": use, "route_config_name": use},
 	// The config Any is checked by dubboFilterConfig.
 	"envoy.extensions.filters.network.dubbo_proxy.v3.DubboFilter":                {"name": use, "config": use},
 	"envoy.extensions.filters.network.dubbo_proxy.router.v3.Router":              {},

@@ -72,10 +72,12 @@ func (s *adsState) apply(ch *change) error {
 	s.invalidate(ch.typ)
 	switch ch.typ {
 	case ListenerTypeURL:
-		got := decodeAll(&errs, ch, "listener", (*listenerv3.Listener).GetName, TranslateListener)
+		got := decodeAll(&errs, ch, "listener", (*listenerv3.Listener).GetName, dynamicListener)
 		s.listeners = merge(s.listeners, got, ch)
 	case SecretTypeURL:
 		s.applySecrets(&errs, ch)
+	case DubboRouteTypeURL:
+		s.applyDubboRoutes(&errs, ch)
 	case ClusterTypeURL:
 		s.applyClusters(&errs, ch)
 	case EndpointTypeURL:
@@ -105,8 +107,13 @@ func (s *adsState) apply(ch *change) error {
 		s.setResourceVersions(ch)
 	}
 	switch ch.typ {
-	case ListenerTypeURL, SecretTypeURL:
+	case ListenerTypeURL:
 		s.pruneSecrets()
+		s.pruneDubboRoutes()
+	case SecretTypeURL:
+		s.pruneSecrets()
+	case DubboRouteTypeURL:
+		s.pruneDubboRoutes()
 	case ClusterTypeURL:
 		s.pruneEndpoints(nil)
 	case EndpointTypeURL:

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
 	"github.com/sidewire/sidewire/proxy/config"
@@ -130,13 +131,14 @@ func (t *translator) validationContext(path string, v *tlsv3.CertificateValidati
 }
 
 // sdsSecretConfig reads a secret reference: sds_config must be ads or a
-// path config source.
+// path config source; without it the secret is a static one
+// (static_resources.secrets).
 func (t *translator) sdsSecretConfig(path string, s *tlsv3.SdsSecretConfig) config.SecretRef {
 	out := config.SecretRef{Name: s.GetName()}
 	cs := s.GetSdsConfig()
 	switch {
 	case cs == nil:
-		t.errs.add(field(path, "sds_config"), "is required (Sidewire has no static secrets)")
+		out.Static = true
 	case cs.GetAds() != nil:
 	default:
 		src, ok := fileSource(cs)
@@ -182,10 +184,62 @@ var secretTypes = []extension{
 	newExtension("envoy.extensions.transport_sockets.tls.v3.Secret", &tlsv3.Secret{}),
 }
 
-// staticSecrets rejects SDS references in a static listener: secrets are
-// subscribed to, and warmed, for listeners that come from LDS.
-func (t *translator) staticSecrets(path string, l *config.Listener) {
+// staticSecrets checks the secret references of a static listener: a
+// static secret must be in static_resources.secrets (static); SDS
+// references are rejected, as secrets are subscribed to, and warmed, for
+// listeners that come from LDS.
+func (t *translator) staticSecrets(path string, l *config.Listener, static map[string]*config.Secret) {
 	for _, r := range secretRefs(l) {
-		t.errs.add(path, "secret %q: sds secret configs are supported in listeners from lds only; a static listener takes tls_certificates and validation_context", r.Name)
+		switch {
+		case !r.Static:
+			t.errs.add(path, "secret %q: sds secret configs with an sds_config are supported in listeners from lds only; a static listener takes tls_certificates, validation_context or static_resources.secrets", r.Name)
+		case static[r.Name] == nil:
+			t.errs.add(path, "secret %q is not in static_resources.secrets", r.Name)
+		}
 	}
+}
+
+// staticSecretsOf translates static_resources.secrets, by name.
+func (t *translator) staticSecretsOf(path string, secrets []*tlsv3.Secret) map[string]*config.Secret {
+	if len(secrets) == 0 {
+		return nil
+	}
+	out := make(map[string]*config.Secret, len(secrets))
+	for i, s := range secrets {
+		p := index(path, i)
+		if s.GetName() == "" {
+			t.errs.add(field(p, "name"), "is required")
+			continue
+		}
+		if out[s.GetName()] != nil {
+			t.errs.add(field(p, "name"), "duplicate secret name %q", s.GetName())
+			continue
+		}
+		sec, err := TranslateSecret(p, s)
+		if err != nil {
+			t.errs.addErr(err)
+			continue
+		}
+		out[s.GetName()] = sec
+	}
+	return out
+}
+
+// dynamicListener translates a listener from LDS: static secrets
+// (references without sds_config) serve static listeners only.
+func dynamicListener(path string, m *listenerv3.Listener) (*config.Listener, error) {
+	l, err := TranslateListener(path, m)
+	if err != nil {
+		return nil, err
+	}
+	var errs errList
+	for _, r := range secretRefs(l) {
+		if r.Static {
+			errs.add(path, "secret %q: a listener from lds takes secrets with sds_config ads or path; static_resources.secrets serve static listeners only", r.Name)
+		}
+	}
+	if errs.len() > 0 {
+		return nil, errs.err()
+	}
+	return l, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -169,6 +170,18 @@ func (d *dynamicConfig) merge(static *config.Snapshot, u *xds.Update) *config.Sn
 		out.Clusters = append(out.Clusters, c)
 	}
 	out.Secrets = dyn.Secrets
+	if len(static.Secrets) > 0 {
+		// static_resources.secrets serve the static listeners.
+		out.Secrets = make(map[string]*config.Secret, len(static.Secrets)+len(dyn.Secrets))
+		maps.Copy(out.Secrets, dyn.Secrets)
+		for n, s := range static.Secrets {
+			if dyn.Secrets[n] != nil {
+				d.log.Warn("ads secret ignored: a static secret has its name", "secret", n)
+			}
+			out.Secrets[n] = s
+		}
+	}
+	out.DubboRoutes = dyn.DubboRoutes
 	return &out
 }
 

@@ -49,6 +49,11 @@ type DubboProxy struct {
 	// RouteConfigs are tried in order; the first whose interface, group
 	// and version accept the request and that has a matching route wins.
 	RouteConfigs []DubboRouteConfig
+	// RouteConfigName, when set, takes the route configs from route
+	// discovery instead (Envoy's drds): the Snapshot's DubboRoutes entry
+	// of that name, swapped in for new requests whenever it changes,
+	// without rebuilding the listener. RouteConfigs is then empty.
+	RouteConfigName string
 	// Router holds the router's settings (Envoy's router has none; these
 	// come from Sidewire's router options).
 	Router DubboRouter
@@ -84,6 +89,14 @@ type DubboRouter struct {
 	HeartbeatTimeout  time.Duration
 	// MaxMetricPairs caps the service x method label pairs.
 	MaxMetricPairs int
+}
+
+// DubboRouteTable is a set of route configs delivered by route
+// discovery (Envoy's dubbo_proxy.v3.MultipleRouteConfiguration), which
+// dubbo_proxy filters name by RouteConfigName. It is immutable.
+type DubboRouteTable struct {
+	Name         string
+	RouteConfigs []DubboRouteConfig
 }
 
 // DubboRouteConfig is the route table of one service (Envoy's

@@ -18,6 +18,9 @@ type Snapshot struct {
 	// Secrets are the SDS secrets by name (Envoy's Secret resources, from
 	// ADS or path_config_source files) that TLS contexts refer to.
 	Secrets map[string]*Secret
+	// DubboRoutes are the Dubbo route tables received by route discovery
+	// (drds), by name, that dubbo_proxy filters name by RouteConfigName.
+	DubboRoutes map[string]*DubboRouteTable
 	// ADS is the aggregated discovery source of dynamic listeners and
 	// clusters (Envoy's dynamic_resources.ads_config); nil when the
 	// configuration is static only.

@@ -58,10 +58,13 @@ type SANMatch struct {
 }
 
 // SecretRef names an SDS secret. File is the path_config_source file that
-// serves it; empty means the ADS stream.
+// serves it; empty means the ADS stream, unless Static is set: then the
+// secret is one of the bootstrap's static_resources.secrets (an
+// SdsSecretConfig without sds_config).
 type SecretRef struct {
-	Name string
-	File string
+	Name   string
+	File   string
+	Static bool
 }
 
 // Secret is an SDS secret (Envoy's transport_sockets.tls.v3.Secret):

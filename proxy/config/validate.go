@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // FieldError is a validation failure at a field path such as
@@ -51,6 +53,9 @@ func (s *Snapshot) Validate() error {
 			addrs[a] = true
 		}
 		errs = append(errs, l.validate(p, clusters))
+	}
+	for _, n := range slices.Sorted(maps.Keys(s.DubboRoutes)) {
+		errs = append(errs, s.DubboRoutes[n].validate(clusters))
 	}
 	if s.ADS != nil {
 		if _, err := s.ADSTarget(); err != nil {

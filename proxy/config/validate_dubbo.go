@@ -15,7 +15,11 @@ import (
 func (d *DubboProxy) validate(p string, clusters map[string]*Cluster) error {
 	var errs []error
 	rp := p + ".multiple_route_config.route_config"
-	if len(d.RouteConfigs) == 0 {
+	switch {
+	case d.RouteConfigName != "" && len(d.RouteConfigs) > 0:
+		errs = append(errs, fieldErr(p+".drds", "set either drds or route configs, not both"))
+	case d.RouteConfigName != "":
+	case len(d.RouteConfigs) == 0:
 		errs = append(errs, fieldErr(p+".multiple_route_config", "a dubbo_proxy needs at least one route_config"))
 	}
 	for i := range d.RouteConfigs {
@@ -25,6 +29,20 @@ func (d *DubboProxy) validate(p string, clusters map[string]*Cluster) error {
 		if clusters[m.Cluster] == nil {
 			errs = append(errs, fieldErr(p+".dubbo_filters", "%s mirrors to unknown cluster %q", DubboMirrorFilter, m.Cluster))
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// validate checks a route table received by route discovery; errors
+// name it `dubbo_route_config "name".route_config[i]`.
+func (t *DubboRouteTable) validate(clusters map[string]*Cluster) error {
+	var errs []error
+	p := fmt.Sprintf("dubbo_route_config %q.route_config", t.Name)
+	if len(t.RouteConfigs) == 0 {
+		errs = append(errs, fieldErr(p, "a route table needs at least one route_config"))
+	}
+	for i := range t.RouteConfigs {
+		errs = append(errs, t.RouteConfigs[i].validate(fmt.Sprintf("%s[%d]", p, i), clusters))
 	}
 	return errors.Join(errs...)
 }

@@ -23,6 +23,10 @@ type Deps struct {
 	// sidewire_dubbo_* Prometheus families.
 	Stats  *telemetry.Scope
 	Logger *slog.Logger
+	// Routes holds the discovered route tables a filter with a
+	// RouteConfigName routes with; nil gives such a filter an empty
+	// store of its own (no routes).
+	Routes *RouteStore
 }
 
 // Filter is one configured dubbo_proxy. It is safe for concurrent use by
@@ -33,7 +37,8 @@ type Filter struct {
 	deps    Deps
 	codec   *dubbo.Codec
 	limits  codecs.Limits
-	routes  *routeTable
+	routes  *routeTable // static route configs
+	rds     *routeSlot  // discovered routes, when cfg.RouteConfigName is set
 	faults  []fault
 	mirrors []mirror
 	ups     *upstreams
@@ -73,6 +78,12 @@ func newFilter(cfg *config.DubboProxy, deps Deps, sweep time.Duration) *Filter {
 		mirrors: newMirrors(cfg.Mirrors),
 		stats:   newStats(deps.Stats, cfg.StatPrefix),
 		metrics: newMetrics(deps.Stats.Store(), routerDefaults(cfg.Router).MaxMetricPairs),
+	}
+	if cfg.RouteConfigName != "" {
+		if deps.Routes == nil {
+			deps.Routes = NewRouteStore()
+		}
+		f.rds = deps.Routes.slot(cfg.RouteConfigName)
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.ups = newUpstreams(deps.Clusters, f.newPool, sweep)

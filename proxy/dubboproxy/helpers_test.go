@@ -24,7 +24,10 @@ type proxy struct {
 	f     *Filter
 	m     *cluster.Manager
 	store *telemetry.Store
-	addr  string
+	// routes holds the discovered route tables of a filter configured
+	// with a RouteConfigName.
+	routes *RouteStore
+	addr   string
 }
 
 // startProxy serves cfg in front of clusters. Everything stops at test
@@ -37,12 +40,12 @@ func startProxy(t testing.TB, cfg *config.DubboProxy, clusters ...*config.Cluste
 	if cfg.StatPrefix == "" {
 		cfg.StatPrefix = "test"
 	}
-	p := &proxy{t: t, store: telemetry.NewStore()}
+	p := &proxy{t: t, store: telemetry.NewStore(), routes: NewRouteStore()}
 	p.m = cluster.NewManager(cluster.Options{Stats: p.store.Root()})
 	if err := p.m.Update(clusters); err != nil {
 		t.Fatalf("update clusters: %v", err)
 	}
-	p.f = newFilter(cfg, Deps{Clusters: p.m, Stats: p.store.Root()}, 50*time.Millisecond)
+	p.f = newFilter(cfg, Deps{Clusters: p.m, Stats: p.store.Root(), Routes: p.routes}, 50*time.Millisecond)
 	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,8 @@ func (r *router) Serve(ctx context.Context, st *session.Stream) error {
 	s.requestActive.Inc()
 	x := exchanges.Get().(*exchange)
 	x.f, x.ctx, x.st, x.batch = f, ctx, st, st.Batch()
-	x.q.reset(&st.Request, f.routes.keys)
+	x.routes = f.table()
+	x.q.reset(&st.Request, x.routes.keys)
 	if o, held := x.serve(); !held {
 		x.end(o)
 	}
@@ -59,6 +60,8 @@ type exchange struct {
 	ctx context.Context
 	st  *session.Stream
 	q   request
+	// routes is the table the request is routed with, read once.
+	routes *routeTable
 	// batch is where upstream writes are deferred: the read goroutine's
 	// batch while Serve runs, nil on other goroutines.
 	batch   *pool.Batch
@@ -100,7 +103,7 @@ func (x *exchange) serve() (outcome, bool) {
 // route routes and forwards the request, or answers it locally.
 func (x *exchange) route() (outcome, bool) {
 	f, q := x.f, &x.q
-	rt := f.routes.lookup(q)
+	rt := x.routes.lookup(q)
 	if rt == nil {
 		return x.reply(dubbo.StatusServiceNotFound, fmt.Sprintf("sidewire dubbo proxy: no route for service %q method %q", q.service, q.method)), false
 	}

@@ -56,7 +56,7 @@ func (s *Server) buildFilter(b *built, f config.NetworkFilter) error {
 		// Enforced by the chain's redis_proxy (validation ensures there
 		// is one after it), which buildChain handed it.
 	case *config.DubboProxy:
-		dp := dubboproxy.New(f, dubboproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log})
+		dp := dubboproxy.New(f, dubboproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log, Routes: s.dubboRoutes})
 		b.handler = dp
 		b.closers = append(b.closers, dp.Close)
 	case *config.ConnectionLimit:

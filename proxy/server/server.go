@@ -12,6 +12,7 @@ import (
 
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/dubboproxy"
 	"github.com/sidewire/sidewire/proxy/listener"
 	"github.com/sidewire/sidewire/telemetry"
 )
@@ -39,6 +40,9 @@ type Server struct {
 	nextID   atomic.Uint64
 	snap     atomic.Pointer[config.Snapshot]
 	started  time.Time
+	// dubboRoutes are the discovered Dubbo route tables (drds) that
+	// dubbo_proxy filters read per request.
+	dubboRoutes *dubboproxy.RouteStore
 
 	mu        sync.Mutex // serialises Apply, Shutdown and Close
 	listeners map[string]*running
@@ -80,6 +84,7 @@ func New(opts Options) *Server {
 		started:   time.Now(),
 		stopTick:  make(chan struct{}),
 	}
+	s.dubboRoutes = dubboproxy.NewRouteStore()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.state.Store(int32(StateInitializing))
 	s.st.state.Set(int64(StateInitializing))
@@ -124,6 +129,9 @@ func (s *Server) Apply(ctx context.Context, snap *config.Snapshot) error {
 	}
 	// Secrets rotate in place: new handshakes of kept listeners use them.
 	commitSecrets()
+	// Discovered Dubbo routes too: the next request of a kept listener
+	// routes with them.
+	s.dubboRoutes.Replace(snap.DubboRoutes)
 	first := s.snap.Load() == nil
 	if first {
 		wctx, cancel := context.WithTimeout(ctx, s.opts.WarmTimeout)
