@@ -1,10 +1,7 @@
 package xds
 
 import (
-	"context"
 	"slices"
-	"sync"
-	"time"
 
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
@@ -47,13 +44,14 @@ func (s *adsState) adsSDSNames() []string {
 }
 
 // secretFiles returns the secret names each secret file must provide,
-// by path, sorted.
-func (s *adsState) secretFiles() map[string][]string {
-	out := map[string][]string{}
+// by file, sorted.
+func (s *adsState) secretFiles() map[FileSource][]string {
+	out := map[FileSource][]string{}
 	for _, l := range s.listeners {
 		for _, r := range secretRefs(l) {
 			if r.File != "" {
-				out[r.File] = append(out[r.File], r.Name)
+				src := FileSource{Path: r.File}
+				out[src] = append(out[src], r.Name)
 			}
 		}
 	}
@@ -85,7 +83,7 @@ func (s *adsState) applySecrets(errs *errList, ch *change) {
 	got := decodeAll(errs, ch, "secret", (*tlsv3.Secret).GetName, TranslateSecret)
 	files := s.secretFiles()
 	if ch.mode == fileSDS {
-		for _, n := range files[ch.file.Path] {
+		for _, n := range files[FileSource{Path: ch.file.Path}] {
 			delete(s.secrets, n)
 			if sec := got[n]; sec != nil {
 				s.secrets[n] = sec
@@ -128,71 +126,6 @@ func (s *adsState) pruneSecrets() {
 	for n := range s.resourceVersions[SecretTypeURL] {
 		if !want[n] {
 			delete(s.resourceVersions[SecretTypeURL], n)
-		}
-	}
-}
-
-// runSecretFiles watches the secret files the accepted listeners name,
-// starting and stopping watches as listeners come and go, until ctx is
-// done.
-func (c *ADSClient) runSecretFiles(ctx context.Context) {
-	var wg sync.WaitGroup
-	watches := map[string]context.CancelFunc{}
-	defer func() {
-		for _, cancel := range watches {
-			cancel()
-		}
-		wg.Wait()
-	}()
-	for {
-		var want map[string][]string
-		changed := c.eng.read(func(st *adsState) { want = st.secretFiles() })
-		for path := range want {
-			if watches[path] == nil {
-				wctx, cancel := context.WithCancel(ctx)
-				watches[path] = cancel
-				wg.Go(func() { c.watchSecretFile(wctx, FileSource{Path: path}) })
-			}
-		}
-		for path, cancel := range watches {
-			if _, ok := want[path]; !ok {
-				cancel()
-				delete(watches, path)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-		}
-	}
-}
-
-// watchSecretFile polls a secret file until ctx is done. Its contents are
-// applied again, unchanged, when the set of secrets taken from it
-// changes (a new listener names one).
-func (c *ADSClient) watchSecretFile(ctx context.Context, src FileSource) {
-	p := c.newPoller(src)
-	t := time.NewTicker(c.cfg.PollInterval)
-	defer t.Stop()
-	var data []byte
-	var applied []string
-	for {
-		fresh, ok := p.poll()
-		if ok {
-			data = fresh
-		}
-		var names []string
-		changed := c.eng.read(func(st *adsState) { names = st.secretFiles()[src.Path] })
-		if data != nil && (ok || !slices.Equal(names, applied)) {
-			applied = names
-			c.applyFile(src, SecretTypeURL, data)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-changed:
 		}
 	}
 }

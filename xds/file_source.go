@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -116,8 +115,8 @@ func (c *ADSClient) startFiles(ctx context.Context, wg *sync.WaitGroup) {
 			wg.Go(func() { c.watchFile(ctx, *f.src, f.typ) })
 		}
 	}
-	wg.Go(func() { c.runEDSFiles(ctx) })
-	wg.Go(func() { c.runSecretFiles(ctx) })
+	wg.Go(func() { c.runNamedFiles(ctx, EndpointTypeURL, (*adsState).edsFileNames) })
+	wg.Go(func() { c.runNamedFiles(ctx, SecretTypeURL, (*adsState).secretFiles) })
 }
 
 func (c *ADSClient) newPoller(src FileSource) *filePoller {
@@ -165,68 +164,5 @@ func (c *ADSClient) applyFile(src FileSource, typ string, data []byte) {
 	}
 	if c.eng.accept(&change{typ: typ, version: version, mode: mode, resources: items(res), file: src}, src.Path) == nil {
 		c.log.Info("config file applied", "path", src.Path, "type", typ, "version", version)
-	}
-}
-
-// runEDSFiles watches the EDS files the accepted clusters name, starting
-// and stopping watches as clusters come and go, until ctx is done.
-func (c *ADSClient) runEDSFiles(ctx context.Context) {
-	var wg sync.WaitGroup
-	watches := map[FileSource]context.CancelFunc{}
-	defer func() {
-		for _, cancel := range watches {
-			cancel()
-		}
-		wg.Wait()
-	}()
-	for {
-		var want map[FileSource][]string
-		changed := c.eng.read(func(st *adsState) { want = st.edsFileNames() })
-		for src := range want {
-			if watches[src] == nil {
-				wctx, cancel := context.WithCancel(ctx)
-				watches[src] = cancel
-				wg.Go(func() { c.watchEDSFile(wctx, src) })
-			}
-		}
-		for src, cancel := range watches {
-			if _, ok := want[src]; !ok {
-				cancel()
-				delete(watches, src)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-		}
-	}
-}
-
-// watchEDSFile polls an EDS file until ctx is done. Its contents are
-// applied again, unchanged, when the set of clusters fed by it changes.
-func (c *ADSClient) watchEDSFile(ctx context.Context, src FileSource) {
-	p := c.newPoller(src)
-	t := time.NewTicker(c.cfg.PollInterval)
-	defer t.Stop()
-	var data []byte
-	var applied []string
-	for {
-		fresh, ok := p.poll()
-		if ok {
-			data = fresh
-		}
-		var names []string
-		changed := c.eng.read(func(st *adsState) { names = st.edsFileNames()[src] })
-		if data != nil && (ok || !slices.Equal(names, applied)) {
-			applied = names
-			c.applyFile(src, EndpointTypeURL, data)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-changed:
-		}
 	}
 }
