@@ -2,10 +2,9 @@ package dubboproxy
 
 import (
 	"context"
+	"github.com/sidewire/sidewire/internal/proxytest"
 	"net"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/sidewire/sidewire/internal/testpeer"
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/config"
-	"github.com/sidewire/sidewire/proxy/listener"
 	"github.com/sidewire/sidewire/telemetry"
 )
 
@@ -46,36 +44,11 @@ func startProxy(t testing.TB, cfg *config.DubboProxy, clusters ...*config.Cluste
 		t.Fatalf("update clusters: %v", err)
 	}
 	p.f = newFilter(cfg, Deps{Clusters: p.m, Stats: p.store.Root(), Routes: p.routes}, 50*time.Millisecond)
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var ids atomic.Uint64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.AcceptTCP()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				p.f.ServeConn(ctx, &listener.Conn{TCP: c, ID: ids.Add(1), Start: time.Now()})
-			}()
-		}
-	}()
 	t.Cleanup(func() {
-		ln.Close()
-		cancel()
-		wg.Wait()
 		p.f.Close()
 		p.m.Close()
 	})
+	p.addr = proxytest.ServeConns(t, p.f).Addr().String()
 	return p
 }
 

@@ -2,13 +2,11 @@ package redisproxy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
+	"github.com/sidewire/sidewire/internal/proxytest"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/sidewire/sidewire/internal/leakcheck"
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/config"
-	"github.com/sidewire/sidewire/proxy/listener"
 	"github.com/sidewire/sidewire/telemetry"
 )
 
@@ -49,36 +46,12 @@ func startProxy(t testing.TB, cfg *config.RedisProxy, clusters ...*config.Cluste
 		t.Fatalf("update clusters: %v", err)
 	}
 	p.f = newFilter(cfg, Deps{Clusters: p.m, Stats: p.store.Root()}, 50*time.Millisecond)
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ln, p.addr = ln, ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var ids atomic.Uint64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.AcceptTCP()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				p.f.ServeConn(ctx, &listener.Conn{TCP: c, ID: ids.Add(1), Start: time.Now()})
-			}()
-		}
-	}()
 	t.Cleanup(func() {
-		ln.Close()
-		cancel()
-		wg.Wait()
 		p.f.Close()
 		p.m.Close()
 	})
+	p.ln = proxytest.ServeConns(t, p.f)
+	p.addr = p.ln.Addr().String()
 	return p
 }
 

@@ -1,10 +1,8 @@
 package redisproxy
 
 import (
-	"context"
+	"github.com/sidewire/sidewire/internal/proxytest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +10,6 @@ import (
 	"github.com/sidewire/sidewire/internal/testpeer"
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/config"
-	"github.com/sidewire/sidewire/proxy/listener"
 	"github.com/sidewire/sidewire/telemetry"
 )
 
@@ -119,35 +116,10 @@ func TestClusterCommandStats(t *testing.T) {
 
 // serve starts the proxy's listener (startProxy's second half).
 func (p *proxy) serve() {
-	t := p.t
-	ln, err := listenLoopback()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ln, p.addr = ln, ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var ids atomic.Uint64
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.AcceptTCP()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				p.f.ServeConn(ctx, &listener.Conn{TCP: c, ID: ids.Add(1), Start: time.Now()})
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		cancel()
-		wg.Wait()
+	p.t.Cleanup(func() {
 		p.f.Close()
 		p.m.Close()
 	})
+	p.ln = proxytest.ServeConns(p.t, p.f)
+	p.addr = p.ln.Addr().String()
 }
