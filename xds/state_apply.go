@@ -72,7 +72,7 @@ func (s *adsState) apply(ch *change) error {
 	s.invalidate(ch.typ)
 	switch ch.typ {
 	case ListenerTypeURL:
-		got := decodeAll(&errs, ch, "listener", (*listenerv3.Listener).GetName, dynamicListener)
+		got := decodeAll(&errs, ch, "listener", (*listenerv3.Listener).GetName, dynamicListener(ch.ads))
 		s.listeners = merge(s.listeners, got, ch)
 	case SecretTypeURL:
 		s.applySecrets(&errs, ch)

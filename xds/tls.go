@@ -226,20 +226,33 @@ func (t *translator) staticSecretsOf(path string, secrets []*tlsv3.Secret) map[s
 }
 
 // dynamicListener translates a listener from LDS: static secrets
-// (references without sds_config) serve static listeners only.
-func dynamicListener(path string, m *listenerv3.Listener) (*config.Listener, error) {
-	l, err := TranslateListener(path, m)
-	if err != nil {
-		return nil, err
-	}
-	var errs errList
-	for _, r := range secretRefs(l) {
-		if r.Static {
-			errs.add(path, "secret %q: a listener from lds takes secrets with sds_config ads or path; static_resources.secrets serve static listeners only", r.Name)
+// (references without sds_config) serve static listeners only, and
+// without an ads_config in the bootstrap nothing can come over ADS: a
+// listener naming an ADS secret or drds route configuration would warm
+// forever, so it is refused.
+func dynamicListener(ads bool) func(path string, m *listenerv3.Listener) (*config.Listener, error) {
+	return func(path string, m *listenerv3.Listener) (*config.Listener, error) {
+		l, err := TranslateListener(path, m)
+		if err != nil {
+			return nil, err
 		}
+		var errs errList
+		for _, r := range secretRefs(l) {
+			switch {
+			case r.Static:
+				errs.add(path, "secret %q: a listener from lds takes secrets with sds_config ads or path; static_resources.secrets serve static listeners only", r.Name)
+			case r.File == "" && !ads:
+				errs.add(path, "secret %q: sds_config ads needs dynamic_resources.ads_config in the bootstrap", r.Name)
+			}
+		}
+		if !ads {
+			for _, n := range dubboRouteNames(l) {
+				errs.add(path, "dubbo route configuration %q: drds needs dynamic_resources.ads_config in the bootstrap", n)
+			}
+		}
+		if errs.len() > 0 {
+			return nil, errs.err()
+		}
+		return l, nil
 	}
-	if errs.len() > 0 {
-		return nil, errs.err()
-	}
-	return l, nil
 }
