@@ -47,8 +47,10 @@ type dynamicConfig struct {
 var _ xds.Applier = (*dynamicConfig)(nil)
 
 // startADS starts the dynamic resources of b (an ADS client, files),
-// after b's snapshot was applied. Stop ends them.
-func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.Logger) (*dynamicConfig, error) {
+// after b's snapshot was applied. Stop ends them. ready, when not nil,
+// is called with them before anything can apply (so /config_dump shows
+// the dynamic state from the first dynamic listener on).
+func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.Logger, ready func(*dynamicConfig)) (*dynamicConfig, error) {
 	snap := b.snap
 	cfg := xds.ADSConfig{
 		Delta:  b.dyn.Delta,
@@ -70,6 +72,9 @@ func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.L
 	d.client = xds.NewADSClient(cfg, d)
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
+	if ready != nil {
+		ready(d)
+	}
 	go func() {
 		defer close(d.done)
 		if err := d.client.Run(ctx); err != nil {

@@ -130,11 +130,10 @@ func run(ctx context.Context, f runFlags) error {
 	}
 	var dyn *dynamicConfig
 	if b.dyn != nil {
-		if dyn, err = startADS(srv, b, store, log); err != nil {
+		if dyn, err = startADS(srv, b, store, log, dump.setADS); err != nil {
 			srv.Close()
 			return err
 		}
-		dump.setADS(dyn)
 	}
 	log.Info("sidewire started", "version", version.String(), "config", describe(f.config),
 		"listeners", len(snap.Listeners), "clusters", len(snap.Clusters))
