@@ -118,34 +118,6 @@ func (c *loadClient) finish() (ok, failed int64, first error) {
 	return c.ok.Load(), c.failed.Load(), c.firstErr
 }
 
-// cpBootstrap is a bootstrap whose ADS source is the control plane at
-// cpAddr, spoken with apiType (GRPC: state of the world, DELTA_GRPC).
-func cpBootstrap(cpAddr, apiType string) string {
-	host, port, _ := net.SplitHostPort(cpAddr)
-	return fmt.Sprintf(`node: {id: %s, cluster: e2e}
-admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-dynamic_resources:
-  ads_config:
-    api_type: %s
-    transport_api_version: V3
-    grpc_services:
-    - envoy_grpc: {cluster_name: xds}
-  lds_config: {ads: {}, resource_api_version: V3}
-  cds_config: {ads: {}, resource_api_version: V3}
-static_resources:
-  clusters:
-  - name: xds
-    type: STATIC
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: xds
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: %s, port_value: %s}}}
-`, adsNode, apiType, host, port)
-}
-
 // TestControlPlaneEndToEnd runs `sidewire control-plane` on a directory
 // and `sidewire run` with ADS to it, state of the world and delta: the
 // listener in the directory serves traffic, an endpoint change moves new
@@ -165,7 +137,7 @@ func testControlPlane(t *testing.T, apiType string) {
 	writeAtomic(t, filepath.Join(dir, "clusters.yaml"), cpClusterYAML)
 	writeAtomic(t, filepath.Join(dir, "endpoints.yaml"), cpEndpointsYAML(echo1.Addr()))
 	cp, cpAddr := startControlPlane(t, dir)
-	p := startSidewire(t, cpBootstrap(cpAddr, apiType), "--listener-drain-time", "1s")
+	p := startSidewire(t, adsBootstrapAPI(cpAddr, apiType), "--listener-drain-time", "1s")
 
 	var addr string
 	eventually(t, 30*time.Second, "listener dyn from the control plane", func() error {
