@@ -352,3 +352,46 @@ func getCalls(t *testing.T, n *testpeer.ClusterNode) int {
 	}
 	return 0
 }
+
+// On a Redis Cluster, SCAN, KEYS and DBSIZE cover every primary: SCAN
+// through the proxy returns every key exactly once.
+func TestRedisClusterKeyless(t *testing.T) {
+	rc := testpeer.StartRedisCluster(t, 3, false)
+	p := clusterProxy(t, rc, time.Hour, nil)
+	c, ctx := clusterClient(t, p)
+	const n = 300
+	for i := range n {
+		if err := c.Set(ctx, fmt.Sprintf("k%d", i), "v", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owners := map[*testpeer.ClusterNode]bool{}
+	for i := range n {
+		owners[ownerOf(rc, fmt.Sprintf("k%d", i))] = true
+	}
+	if len(owners) != 3 {
+		t.Fatalf("keys span %d masters, want 3", len(owners))
+	}
+	seen := map[string]int{}
+	iter := c.Scan(ctx, 0, "k*", 50).Iterator()
+	for iter.Next(ctx) {
+		seen[iter.Val()]++
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("SCAN: %v", err)
+	}
+	if len(seen) != n {
+		t.Fatalf("SCAN returned %d distinct keys, want %d", len(seen), n)
+	}
+	for k, times := range seen {
+		if times != 1 {
+			t.Fatalf("SCAN returned %s %d times", k, times)
+		}
+	}
+	if size, err := c.DBSize(ctx).Result(); err != nil || size != n {
+		t.Fatalf("DBSIZE = %d, %v; want %d", size, err, n)
+	}
+	if keys, err := c.Keys(ctx, "k*").Result(); err != nil || len(keys) != n {
+		t.Fatalf("KEYS = %d keys, %v; want %d", len(keys), err, n)
+	}
+}

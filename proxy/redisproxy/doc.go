@@ -52,8 +52,9 @@
 //
 // MGET, MSET, DEL, UNLINK, EXISTS and TOUCH are split per upstream host
 // and merged as Envoy merges them (fanout.go). SCAN, KEYS, DBSIZE,
-// FLUSHALL, FLUSHDB and RANDOMKEY go to every shard (keyless.go): SCAN
-// with one logical cursor carrying the shard in its top bits. Other
+// FLUSHALL, FLUSHDB and RANDOMKEY go to every shard (keyless.go): every
+// host of a hashed cluster, every primary of a Redis Cluster; SCAN with
+// one logical cursor carrying the shard in its top bits. Other
 // keyless commands (INFO, CONFIG, CLUSTER, RESET, ...), MONITOR and
 // CLIENT REPLY are refused with "unsupported command" and the connection
 // keeps serving; unknown commands get Redis's own error. Upstream

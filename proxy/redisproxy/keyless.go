@@ -3,6 +3,7 @@ package redisproxy
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/sidewire/sidewire/codecs/redis"
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/pool"
+	"github.com/sidewire/sidewire/proxy/rediscluster"
 )
 
 // Keyless commands over every shard. The shards are the hosts of the
@@ -52,6 +54,12 @@ func (f *Filter) shards() ([]shardHost, error) {
 			continue
 		}
 		seen = append(seen, cl)
+		if d := rediscluster.Of(cl); d != nil {
+			for _, h := range primaries(d.Table()) {
+				out = append(out, shardHost{cl, h})
+			}
+			continue
+		}
 		if !hashed(cl) {
 			if h, err := stableHost(cl); err == nil {
 				out = append(out, shardHost{cl, h})
@@ -66,6 +74,20 @@ func (f *Filter) shards() ([]shardHost, error) {
 		return nil, errNoUpstream
 	}
 	return out, nil
+}
+
+// primaries returns a Redis Cluster's primaries, once each, in address
+// order (so a SCAN cursor's shard index survives a table refresh that
+// does not change the primaries).
+func primaries(t *rediscluster.Table) []*cluster.Host {
+	var out []*cluster.Host
+	for _, sh := range t.Shards() {
+		if sh.Primary != nil && !slices.Contains(out, sh.Primary) {
+			out = append(out, sh.Primary)
+		}
+	}
+	slices.SortFunc(out, func(a, b *cluster.Host) int { return a.AddrPort().Compare(b.AddrPort()) })
+	return out
 }
 
 func containsCluster(list []*cluster.Cluster, cl *cluster.Cluster) bool {
