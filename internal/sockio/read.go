@@ -22,12 +22,8 @@ type Reader struct {
 
 // NewReader returns a Reader for c, or nil when c has no raw connection.
 func NewReader(c net.Conn) *Reader {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConn(c)
+	if rc == nil {
 		return nil
 	}
 	r := &Reader{rc: rc}

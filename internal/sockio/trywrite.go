@@ -22,6 +22,17 @@ type TryWriter struct {
 // New returns a TryWriter for c, or nil when c has no raw connection
 // (it is not a socket, or wraps one it does not expose).
 func New(c net.Conn) *TryWriter {
+	rc := rawConn(c)
+	if rc == nil {
+		return nil
+	}
+	w := &TryWriter{rc: rc}
+	w.fn = w.write
+	return w
+}
+
+// rawConn returns c's raw connection, nil when it has none.
+func rawConn(c net.Conn) syscall.RawConn {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil
@@ -30,9 +41,7 @@ func New(c net.Conn) *TryWriter {
 	if err != nil {
 		return nil
 	}
-	w := &TryWriter{rc: rc}
-	w.fn = w.write
-	return w
+	return rc
 }
 
 // TryWrite writes what the socket takes at once and returns how much

@@ -49,8 +49,8 @@ type Filter struct {
 	clusterStats *clusterStats
 	// connectRate applies settings.connection_rate_limit.
 	connectRate connectLimits
-	// middleware wraps the router on every connection (the future home
-	// of faults and command policies); nil entries are skipped.
+	// middleware wraps the router on every connection; nil entries are
+	// skipped.
 	middleware []filter.Middleware
 }
 
