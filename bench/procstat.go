@@ -142,6 +142,10 @@ func parseSchedstat(b []byte) (uint64, error) {
 type MemStat struct {
 	RSS  uint64 // VmRSS: resident now
 	Peak uint64 // VmHWM: the highest resident size so far
+	// Anon and File split RSS (RssAnon, RssFile): the process's private
+	// memory, and the pages of mapped files (mostly its binary), which
+	// are page cache shared by every process mapping them.
+	Anon, File uint64
 }
 
 // ReadMem samples the memory of process pid.
@@ -157,14 +161,15 @@ func ReadMem(pid int) (MemStat, error) {
 	return m, nil
 }
 
-// parseStatus reads VmRSS and VmHWM ("VmRSS:    1234 kB") from a
-// /proc/PID/status file.
+// parseStatus reads VmRSS, VmHWM, RssAnon and RssFile ("VmRSS:    1234
+// kB") from a /proc/PID/status file; the last two are optional (Linux
+// 4.5 and later have them).
 func parseStatus(b []byte) (MemStat, error) {
 	var m MemStat
 	var haveRSS, haveHWM bool
 	for _, line := range strings.Split(string(b), "\n") {
 		key, val, ok := strings.Cut(line, ":")
-		if !ok || (key != "VmRSS" && key != "VmHWM") {
+		if !ok || (key != "VmRSS" && key != "VmHWM" && key != "RssAnon" && key != "RssFile") {
 			continue
 		}
 		f := strings.Fields(val)
@@ -175,10 +180,15 @@ func parseStatus(b []byte) (MemStat, error) {
 		if err != nil {
 			return MemStat{}, fmt.Errorf("parse status %s: %w", key, err)
 		}
-		if key == "VmRSS" {
+		switch key {
+		case "VmRSS":
 			m.RSS, haveRSS = kb<<10, true
-		} else {
+		case "VmHWM":
 			m.Peak, haveHWM = kb<<10, true
+		case "RssAnon":
+			m.Anon = kb << 10
+		case "RssFile":
+			m.File = kb << 10
 		}
 	}
 	if !haveRSS || !haveHWM {

@@ -47,13 +47,13 @@ func TestParseSchedstat(t *testing.T) {
 }
 
 func TestParseStatus(t *testing.T) {
-	const good = "Name:\tredis\nVmPeak:\t  9999 kB\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nThreads:\t4\n"
+	const good = "Name:\tredis\nVmPeak:\t  9999 kB\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nRssAnon:\t     768 kB\nRssFile:\t     256 kB\nThreads:\t4\n"
 	m, err := parseStatus([]byte(good))
 	if err != nil {
 		t.Fatalf("parseStatus: %v", err)
 	}
-	if m.RSS != 1024<<10 || m.Peak != 2048<<10 {
-		t.Errorf("parseStatus = %+v, want RSS 1 MiB and Peak 2 MiB", m)
+	if want := (MemStat{RSS: 1024 << 10, Peak: 2048 << 10, Anon: 768 << 10, File: 256 << 10}); m != want {
+		t.Errorf("parseStatus = %+v, want %+v", m, want)
 	}
 	for name, bad := range map[string]string{
 		"no HWM":   "VmRSS:\t1024 kB\n",

@@ -268,12 +268,12 @@ func coarseCPUSamples(res *ScenarioResult) (coarse, all int) {
 }
 
 func memoryTable(res *ScenarioResult) *table {
-	t := &table{header: []string{"target", "RSS idle", "RSS after load", "peak RSS (VmHWM)"}}
+	t := &table{header: []string{"target", "RSS idle", "RSS after load", "peak RSS (VmHWM)", "private (RssAnon) after load", "file-backed (RssFile) after load"}}
 	for _, tr := range res.Targets {
 		if !tr.HasProc || tr.End.RSS == 0 {
 			continue
 		}
-		t.add(tr.Name, mib(tr.Idle.RSS), mib(tr.End.RSS), mib(tr.End.Peak))
+		t.add(tr.Name, mib(tr.Idle.RSS), mib(tr.End.RSS), mib(tr.End.Peak), mib(tr.End.Anon), mib(tr.End.File))
 	}
 	if len(t.rows) == 0 {
 		return nil

@@ -68,6 +68,17 @@ func init() {
 		Cases:   redisCases,
 		Version: redisVersions,
 	})
+	RegisterScenario(Scenario{
+		Name:    "redis-concurrency",
+		Title:   "redis-benchmark SET/GET through Sidewire's redis_proxy: default concurrency vs pinned to one core and to every core",
+		Targets: []string{Direct, "sidewire-redis", "sidewire-redis-1core", "sidewire-redis-allcores"},
+		CPURef:  "sidewire-redis-allcores",
+		Subject: "sidewire-redis",
+		Start:   startRedisServer,
+		Probe:   probeRedis,
+		Cases:   redisCases,
+		Version: redisVersions,
+	})
 }
 
 func redisVersions(env *Env) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -84,8 +85,9 @@ type sidewireBootstrap func(listen, admin string, upstreams []string) (string, e
 
 // startSidewire returns a Target.Start that runs `sidewire run -c FILE`
 // with the bootstrap gen builds, ready once /ready answers 200 and the
-// listener accepts.
-func startSidewire(name string, gen sidewireBootstrap) func(context.Context, *Env, Upstream) (Endpoint, error) {
+// listener accepts. cores, when not 0, pins --concurrency for this target
+// (-1: every core), whatever -sidewire-concurrency says.
+func startSidewire(name string, gen sidewireBootstrap, cores int) func(context.Context, *Env, Upstream) (Endpoint, error) {
 	return func(ctx context.Context, env *Env, up Upstream) (Endpoint, error) {
 		if env.Opts.Sidewire == "" {
 			return Endpoint{}, fmt.Errorf("start %s: no -sidewire binary given: %w", name, ErrSkipped)
@@ -112,7 +114,14 @@ func startSidewire(name string, gen sidewireBootstrap) func(context.Context, *En
 		// Like the baselines, no per-connection logging; a short drain so
 		// that Stop does not wait out the default 20s.
 		args := []string{env.Opts.Sidewire, "run", "-c", cfg, "--log-level", "warn", "--drain-time", "1s"}
-		if n := env.Opts.SidewireConcurrency; n > 0 {
+		n := env.Opts.SidewireConcurrency
+		switch {
+		case cores > 0:
+			n = cores
+		case cores < 0:
+			n = runtime.NumCPU()
+		}
+		if n > 0 {
 			args = append(args, "--concurrency", strconv.Itoa(n))
 		}
 		p, err := env.Start(name, args)
@@ -147,13 +156,27 @@ func init() {
 	RegisterTarget(Target{
 		Name:    "sidewire-tcp",
 		Kind:    "L4 tcp_proxy",
-		Start:   startSidewire("sidewire-tcp", sidewireTCPBootstrap),
+		Start:   startSidewire("sidewire-tcp", sidewireTCPBootstrap, 0),
 		Version: sidewireVersion,
 	})
 	RegisterTarget(Target{
 		Name:    "sidewire-redis",
 		Kind:    "L7 redis_proxy",
-		Start:   startSidewire("sidewire-redis", sidewireRedisBootstrap),
+		Start:   startSidewire("sidewire-redis", sidewireRedisBootstrap, 0),
+		Version: sidewireVersion,
+	})
+	// The same pinned to one core and to every core, for the
+	// redis-concurrency scenario's comparison with the default.
+	RegisterTarget(Target{
+		Name:    "sidewire-redis-1core",
+		Kind:    "L7 redis_proxy --concurrency 1",
+		Start:   startSidewire("sidewire-redis-1core", sidewireRedisBootstrap, 1),
+		Version: sidewireVersion,
+	})
+	RegisterTarget(Target{
+		Name:    "sidewire-redis-allcores",
+		Kind:    "L7 redis_proxy --concurrency NumCPU",
+		Start:   startSidewire("sidewire-redis-allcores", sidewireRedisBootstrap, -1),
 		Version: sidewireVersion,
 	})
 }

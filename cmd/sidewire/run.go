@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sidewire/sidewire/internal/autoprocs"
 	"github.com/sidewire/sidewire/proxy/admin"
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/proxy/server"
@@ -44,7 +45,7 @@ func runCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&f.listenerDrainTime, "listener-drain-time", 10*time.Minute, "how long a removed or changed listener's connections may live on")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().StringVar(&f.logFormat, "log-format", "json", "json or text")
-	cmd.Flags().IntVar(&f.concurrency, "concurrency", 0, "how many cores run the proxy at once (GOMAXPROCS), like Envoy's --concurrency; 0 uses every core the process may use")
+	cmd.Flags().IntVar(&f.concurrency, "concurrency", 0, "how many cores run the proxy at once (GOMAXPROCS), like Envoy's --concurrency; 0 scales from one core up to every core the process may use as the load needs")
 	return cmd
 }
 
@@ -98,9 +99,11 @@ func run(ctx context.Context, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := setConcurrency(f.concurrency); err != nil {
+	stopProcs, err := setConcurrency(f.concurrency, log)
+	if err != nil {
 		return err
 	}
+	defer stopProcs()
 	b, err := load(f.config)
 	if err != nil {
 		return err
@@ -213,16 +216,26 @@ func reload(srv *server.Server, path string, log *slog.Logger, dump *dumper, dyn
 	log.Info("reloaded", "config", path, "listeners", len(b.snap.Listeners), "clusters", len(b.snap.Clusters))
 }
 
-// setConcurrency applies --concurrency. Fewer cores than the machine has
-// costs peak throughput but saves the Go scheduler's cross-core wake-ups
-// per request, which is most of a sidecar's CPU at low load (see
-// docs/performance.md).
-func setConcurrency(n int) error {
+// setConcurrency applies --concurrency: N pins GOMAXPROCS, 0 starts an
+// autoprocs.Controller (one core, more while they are saturated) unless
+// the GOMAXPROCS environment variable pins it. The returned func stops
+// the controller.
+func setConcurrency(n int, log *slog.Logger) (func(), error) {
 	switch {
 	case n < 0:
-		return fmt.Errorf("parse --concurrency: %d is negative", n)
+		return nil, fmt.Errorf("parse --concurrency: %d is negative", n)
 	case n > 0:
 		runtime.GOMAXPROCS(n)
+		return func() {}, nil
+	case os.Getenv("GOMAXPROCS") != "":
+		return func() {}, nil
 	}
-	return nil
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	c := autoprocs.New(autoprocs.Options{Logger: log})
+	go func() {
+		defer close(done)
+		c.Run(ctx)
+	}()
+	return func() { cancel(); <-done }, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -105,6 +106,7 @@ func (s *Server) tick() {
 		metrics.Read(samples)
 		s.st.memAllocated.Set(int64(samples[0].Value.Uint64()))
 		s.st.memHeapSize.Set(int64(samples[1].Value.Uint64()))
+		s.st.concurrency.Set(int64(runtime.GOMAXPROCS(0)))
 		select {
 		case <-t.C:
 		case <-s.stopTick:
