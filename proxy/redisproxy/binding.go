@@ -12,6 +12,7 @@ import (
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/pool"
 	"github.com/sidewire/sidewire/proxy/session"
+	"github.com/sidewire/sidewire/telemetry"
 )
 
 // A binding is an upstream connection that serves one client connection
@@ -36,6 +37,8 @@ type binding struct {
 	proto redis.Proto
 	bp    *pool.Bound
 	bc    *pool.BoundConn
+	// rqTime is the cluster's upstream_commands.upstream_rq_time.
+	rqTime *telemetry.Histogram
 
 	mu       sync.Mutex
 	calls    []*boundCall // in flight, oldest first
@@ -76,7 +79,7 @@ var boundCalls = sync.Pool{New: func() any { return new(boundCall) }}
 func (f *Filter) dialBinding(ctx context.Context, cl *cluster.Cluster, h *cluster.Host, p redis.Proto, sess *session.Session) (*binding, error) {
 	d := &hostDialer{cl: cl, h: h, proto: p, limits: f.limits, rate: &f.connectRate}
 	bp := pool.NewBound(d, f.codec, pool.Options{Limits: f.limits, ConnectTimeout: cl.Config().ConnectTimeout})
-	b := &binding{f: f, cl: cl, host: h, proto: p, bp: bp}
+	b := &binding{f: f, cl: cl, host: h, proto: p, bp: bp, rqTime: upstreamRqTime(f.ups.stats, cl)}
 	bc, err := bp.Connect(ctx, func(r pool.Response) {
 		if r.Frame.Attrs.Topic != nil {
 			f.stats.pubsubMessages.Inc()
@@ -234,7 +237,9 @@ func (b *binding) answer(q *exchange, batch *pool.Batch, resps []pool.Response, 
 			st.Respond(r)
 		}
 	}
-	b.f.clusterStats.record(b.cl, q.a.cmd, q.info, status, time.Since(st.Start))
+	d := time.Since(st.Start)
+	observeRqTime(b.rqTime, d)
+	b.f.clusterStats.record(b.cl, q.a.cmd, q.info, status, d)
 	q.end(status, q.rt)
 	st.CompleteIn(batch, nil)
 }

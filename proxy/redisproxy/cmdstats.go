@@ -9,7 +9,7 @@ import (
 	"github.com/sidewire/sidewire/telemetry"
 )
 
-// clusterStats are Envoy's per-cluster command stats, kept when
+// clusterStats are Envoy's per-command cluster stats, kept when
 // settings.enable_command_stats is set:
 // cluster.<name>.upstream_commands.<command>.{total,success,failure,latency},
 // tagged envoy_cluster_name and envoy_redis_command. A command counts
@@ -29,6 +29,24 @@ type clusterCmd struct {
 type upstreamCmdStats struct {
 	total, success, failure *telemetry.Counter
 	latency                 *telemetry.Histogram
+}
+
+// upstreamRqTime is Envoy's cluster.<name>.upstream_commands.upstream_rq_time,
+// in microseconds: the time of every upstream request to cl, whether or
+// not enable_command_stats is set, as Envoy keeps it.
+func upstreamRqTime(root *telemetry.Scope, cl *cluster.Cluster) *telemetry.Histogram {
+	if root == nil || cl == nil {
+		return nil
+	}
+	return root.Sub("cluster").Tagged("envoy_cluster_name", cl.Name()).
+		Sub("upstream_commands").Histogram("upstream_rq_time", telemetry.Microseconds)
+}
+
+// observeRqTime records d in h, a nil h (no stats) aside.
+func observeRqTime(h *telemetry.Histogram, d time.Duration) {
+	if h != nil {
+		h.Record(uint64(d.Microseconds()))
+	}
 }
 
 func newClusterStats(root *telemetry.Scope, unit telemetry.Unit) *clusterStats {

@@ -127,8 +127,10 @@
 // Envoy's redis.<stat_prefix>.* stats (the stat prefix tagged
 // envoy_redis_prefix, the command envoy_redis_command), Sidewire's own
 // redis.<stat_prefix>.{pubsub.messages, pubsub.subscriptions,
-// bound_cx_active, command_policy_denied, transaction.aborted}, with
-// enable_command_stats Envoy's per-cluster
+// bound_cx_active, command_policy_denied, transaction.aborted}, Envoy's
+// cluster.<name>.upstream_commands.upstream_rq_time histogram (µs, one
+// sample per upstream request, always kept), with enable_command_stats
+// Envoy's per-cluster
 // cluster.<name>.upstream_commands.<command>.{total,success,failure,latency}
 // (tagged envoy_cluster_name, envoy_redis_command), and the
 // sidewire_redis_commands_total{command,route,status} counter and

@@ -156,11 +156,10 @@ func (fo *fanout) done(b *pool.Batch) {
 	q := fo.q
 	st := q.st
 	status := fo.merge(st)
-	if cs := q.f.clusterStats; cs != nil {
-		d := time.Since(st.Start)
-		for i := range fo.shards {
-			cs.record(fo.shards[i].up.cluster, q.a.cmd, q.info, outcomeOf(&fo.shards[i]).status, d)
-		}
+	d := time.Since(st.Start)
+	for i := range fo.shards {
+		observeRqTime(fo.shards[i].up.rqTime, d)
+		q.f.clusterStats.record(fo.shards[i].up.cluster, q.a.cmd, q.info, outcomeOf(&fo.shards[i]).status, d)
 	}
 	q.end(status, fo.rt0)
 	fo.release()

@@ -86,7 +86,7 @@ func newFilter(cfg *config.RedisProxy, deps Deps, sweep time.Duration) *Filter {
 	if cfg.Settings.EnableCommandStats {
 		f.clusterStats = newClusterStats(deps.Stats, f.stats.unit)
 	}
-	f.ups = newUpstreams(deps.Clusters, f.newPool, sweep)
+	f.ups = newUpstreams(deps.Clusters, deps.Stats, f.newPool, sweep)
 	return f
 }
 

@@ -162,7 +162,9 @@ func (p *allPart) Complete(b *pool.Batch, resps []pool.Response, err error) {
 	} else {
 		p.up.host.ReportSuccess()
 	}
-	p.c.q.f.clusterStats.record(p.up.cluster, p.c.q.a.cmd, p.c.q.info, partStatus(p), time.Since(p.c.q.st.Start))
+	d := time.Since(p.c.q.st.Start)
+	observeRqTime(p.up.rqTime, d)
+	p.c.q.f.clusterStats.record(p.up.cluster, p.c.q.a.cmd, p.c.q.info, partStatus(p), d)
 	p.c.done(b)
 }
 
@@ -322,7 +324,9 @@ func (sc *scanCall) Complete(b *pool.Batch, resps []pool.Response, err error) {
 	}
 	s := shard{err: err, resps: resps}
 	status := sc.reply(outcomeOf(&s))
-	q.f.clusterStats.record(sc.up.cluster, q.a.cmd, q.info, status, time.Since(st.Start))
+	d := time.Since(st.Start)
+	observeRqTime(sc.up.rqTime, d)
+	q.f.clusterStats.record(sc.up.cluster, q.a.cmd, q.info, status, d)
 	pool.ReleaseAll(resps)
 	q.end(status, sc.rt)
 	st.CompleteIn(b, nil)

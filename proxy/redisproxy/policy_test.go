@@ -1,6 +1,7 @@
 package redisproxy
 
 import (
+	"fmt"
 	"github.com/sidewire/sidewire/internal/proxytest"
 	"strings"
 	"testing"
@@ -111,6 +112,36 @@ func TestClusterCommandStats(t *testing.T) {
 	}
 	if err := p.store.Lint(); err != nil {
 		t.Errorf("stats lint: %v", err)
+	}
+}
+
+// TestUpstreamRqTime checks Envoy's cluster.<name>.upstream_commands.upstream_rq_time:
+// kept without enable_command_stats, one sample per upstream request (a
+// fan-out once per shard it reached), none for what the proxy answers.
+func TestUpstreamRqTime(t *testing.T) {
+	_, addrs := startShards(t, 3)
+	p := startProxy(t, catchAll("shards"), staticCluster("shards", config.Maglev, addrs...))
+	c := dial(t, p.addr)
+	c.do("SET", "a", "1")
+	c.do("GET", "a")
+	c.do("PING")
+	// Keys spread over the three shards: MGET reaches each shard it has
+	// keys on once.
+	keys := []string{"MGET"}
+	for i := range 30 {
+		keys = append(keys, fmt.Sprintf("k%d", i))
+	}
+	c.do(keys...)
+	h := p.store.Root().Sub("cluster").Tagged("envoy_cluster_name", "shards").
+		Sub("upstream_commands").Histogram("upstream_rq_time", telemetry.Microseconds)
+	if name := h.Name(); name != "cluster.shards.upstream_commands.upstream_rq_time" {
+		t.Errorf("stat name %q", name)
+	}
+	if got, want := h.Count(), uint64(2+3); got != want {
+		t.Errorf("upstream_rq_time samples = %d, want %d (SET, GET, MGET on 3 shards; not PING)", got, want)
+	}
+	if h.Sum() == 0 {
+		t.Error("upstream_rq_time sums to 0 µs over 5 upstream requests")
 	}
 }
 

@@ -93,6 +93,7 @@ func (q *exchange) end(status codecs.Status, rt *route) {
 	f.stats.record(q.a.cmd, name, status, d)
 	f.metrics.record(q.a.cmd, name, rt, status, d)
 	if q.up != nil {
+		observeRqTime(q.up.rqTime, d)
 		f.clusterStats.record(q.up.cluster, q.a.cmd, q.info, status, d)
 	}
 	*q = exchange{}

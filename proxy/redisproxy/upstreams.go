@@ -9,6 +9,7 @@ import (
 	"github.com/sidewire/sidewire/proxy/hostpools"
 	"github.com/sidewire/sidewire/proxy/pool"
 	"github.com/sidewire/sidewire/proxy/rediscluster"
+	"github.com/sidewire/sidewire/telemetry"
 )
 
 // sweepInterval is how often pools of hosts that left their cluster are
@@ -28,6 +29,8 @@ type upstream struct {
 	// disc is the topology of a Redis Cluster's node, nil for other
 	// clusters.
 	disc *rediscluster.Discovery
+	// rqTime is the cluster's upstream_commands.upstream_rq_time.
+	rqTime *telemetry.Histogram
 
 	// ask carries ASK redirections to the node: ASKING and the command,
 	// back to back on one connection that carries nothing else (askMu
@@ -65,6 +68,7 @@ type poolKey struct {
 type upstreams struct {
 	set     *hostpools.Set[poolKey, *upstream]
 	newPool func(*cluster.Cluster, *cluster.Host, redis.Proto) *pool.Pipeline
+	stats   *telemetry.Scope // root scope, for upstreamRqTime
 
 	// detached are the hosts made for redirections to Redis Cluster
 	// nodes the topology did not know yet, by cluster and address;
@@ -73,8 +77,8 @@ type upstreams struct {
 	detached map[detachedKey]*cluster.Host
 }
 
-func newUpstreams(m *cluster.Manager, newPool func(*cluster.Cluster, *cluster.Host, redis.Proto) *pool.Pipeline, interval time.Duration) *upstreams {
-	u := &upstreams{newPool: newPool}
+func newUpstreams(m *cluster.Manager, stats *telemetry.Scope, newPool func(*cluster.Cluster, *cluster.Host, redis.Proto) *pool.Pipeline, interval time.Duration) *upstreams {
+	u := &upstreams{newPool: newPool, stats: stats}
 	u.set = hostpools.New[poolKey, *upstream](m, interval, u.swept)
 	return u
 }
@@ -82,7 +86,7 @@ func newUpstreams(m *cluster.Manager, newPool func(*cluster.Cluster, *cluster.Ho
 // get returns the pool to h of cl in RESP p, creating it if needed.
 func (u *upstreams) get(cl *cluster.Cluster, h *cluster.Host, p redis.Proto) (*upstream, error) {
 	return u.set.Get(poolKey{h, p}, func() *upstream {
-		up := &upstream{p: u.newPool(cl, h, p), cluster: cl, host: h, proto: p, disc: rediscluster.Of(cl)}
+		up := &upstream{p: u.newPool(cl, h, p), cluster: cl, host: h, proto: p, disc: rediscluster.Of(cl), rqTime: upstreamRqTime(u.stats, cl)}
 		up.newP = func() *pool.Pipeline { return u.newPool(cl, h, p) }
 		return up
 	})
