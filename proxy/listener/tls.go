@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"slices"
-	"strings"
 	"sync/atomic"
 
 	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/tlsctx"
 )
 
 // TLS terminates TLS for one filter chain. Static certificates are parsed
@@ -21,20 +20,20 @@ import (
 type TLS struct {
 	cfg    *config.DownstreamTLS
 	static staticTLS
-	certs  []*secretSlot
-	valid  *secretSlot
+	certs  []*tlsctx.Slot
+	valid  *tlsctx.Slot
 	cached atomic.Pointer[builtTLS]
 }
 
 // staticTLS is what the chain's config holds inline, parsed.
 type staticTLS struct {
 	certs []tls.Certificate
-	valid *validation
+	valid *tlsctx.Validation
 }
 
 // builtTLS is a tls.Config and the secret values it was built from.
 type builtTLS struct {
-	from []*parsedSecret
+	from []*tlsctx.Secret
 	cfg  *tls.Config
 }
 
@@ -52,10 +51,10 @@ func NewTLS(cfg *config.DownstreamTLS, secrets *SecretStore) (*TLS, error) {
 		}
 	}
 	for _, r := range cfg.CertificateSecrets {
-		t.certs = append(t.certs, secrets.slot(r.Name))
+		t.certs = append(t.certs, secrets.Slot(r.Name))
 	}
 	if cfg.ValidationSecret != nil {
-		t.valid = secrets.slot(cfg.ValidationSecret.Name)
+		t.valid = secrets.Slot(cfg.ValidationSecret.Name)
 	}
 	return t, nil
 }
@@ -63,14 +62,14 @@ func NewTLS(cfg *config.DownstreamTLS, secrets *SecretStore) (*TLS, error) {
 func parseStatic(cfg *config.DownstreamTLS) (staticTLS, error) {
 	var st staticTLS
 	for i := range cfg.Certificates {
-		kp, err := parseKeyPair(&cfg.Certificates[i])
+		kp, err := tlsctx.ParseKeyPair(&cfg.Certificates[i])
 		if err != nil {
 			return st, fmt.Errorf("tls_certificates[%d]: %w", i, err)
 		}
 		st.certs = append(st.certs, *kp)
 	}
 	if cfg.Validation != nil {
-		v, err := parseValidation(cfg.Validation)
+		v, err := tlsctx.ParseValidation(cfg.Validation)
 		if err != nil {
 			return st, fmt.Errorf("validation_context: %w", err)
 		}
@@ -83,12 +82,12 @@ func parseStatic(cfg *config.DownstreamTLS) (staticTLS, error) {
 // plus the current value of every secret. It fails while a named secret
 // is missing.
 func (t *TLS) ServerConfig() (*tls.Config, error) {
-	from := make([]*parsedSecret, 0, len(t.certs)+1)
+	from := make([]*tlsctx.Secret, 0, len(t.certs)+1)
 	for _, s := range t.certs {
-		from = append(from, s.v.Load())
+		from = append(from, s.Load())
 	}
 	if t.valid != nil {
-		from = append(from, t.valid.v.Load())
+		from = append(from, t.valid.Load())
 	}
 	if b := t.cached.Load(); b != nil && slices.Equal(b.from, from) {
 		return b.cfg, nil
@@ -101,22 +100,22 @@ func (t *TLS) ServerConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-func (t *TLS) build(from []*parsedSecret) (*tls.Config, error) {
+func (t *TLS) build(from []*tlsctx.Secret) (*tls.Config, error) {
 	certs := slices.Clone(t.static.certs)
 	for i, s := range t.certs {
 		p := from[i]
-		if p == nil || p.cert == nil {
-			return nil, fmt.Errorf("build tls config: certificate secret %q has not arrived", s.name)
+		if p == nil || p.Cert == nil {
+			return nil, fmt.Errorf("build tls config: certificate secret %q has not arrived", s.Name())
 		}
-		certs = append(certs, *p.cert)
+		certs = append(certs, *p.Cert)
 	}
 	v := t.static.valid
 	if t.valid != nil {
 		p := from[len(from)-1]
-		if p == nil || p.validation == nil {
-			return nil, fmt.Errorf("build tls config: validation secret %q has not arrived", t.valid.name)
+		if p == nil || p.Validation == nil {
+			return nil, fmt.Errorf("build tls config: validation secret %q has not arrived", t.valid.Name())
 		}
-		v = p.validation
+		v = p.Validation
 	}
 	cfg := &tls.Config{
 		Certificates: certs,
@@ -128,8 +127,8 @@ func (t *TLS) build(from []*parsedSecret) (*tls.Config, error) {
 		cfg.MinVersion = tls.VersionTLS12
 	}
 	switch {
-	case v != nil && v.roots != nil:
-		cfg.ClientCAs = v.roots
+	case v != nil && v.Roots != nil:
+		cfg.ClientCAs = v.Roots
 		cfg.ClientAuth = tls.VerifyClientCertIfGiven
 		if t.cfg.RequireClientCertificate {
 			cfg.ClientAuth = tls.RequireAndVerifyClientCert
@@ -137,68 +136,16 @@ func (t *TLS) build(from []*parsedSecret) (*tls.Config, error) {
 	case t.cfg.RequireClientCertificate:
 		cfg.ClientAuth = tls.RequireAnyClientCert
 	}
-	if v != nil && len(v.sans) > 0 {
-		sans := v.sans
+	if v != nil && len(v.SANs) > 0 {
+		sans := v.SANs
 		cfg.VerifyPeerCertificate = func(_ [][]byte, chains [][]*x509.Certificate) error {
 			if len(chains) == 0 || len(chains[0]) == 0 {
 				return nil // no certificate given and none required
 			}
-			return matchSANs(chains[0][0], sans)
+			return tlsctx.MatchSANs(chains[0][0], sans)
 		}
 	}
 	return cfg, nil
-}
-
-// errSANMismatch rejects a client certificate no SAN matcher accepts.
-var errSANMismatch = errors.New("verify client certificate: no subject alternative name matches")
-
-// matchSANs accepts leaf when one of its SANs matches one of ms.
-func matchSANs(leaf *x509.Certificate, ms []config.SANMatch) error {
-	for _, m := range ms {
-		var names []string
-		switch m.Type {
-		case config.SANDNS:
-			names = leaf.DNSNames
-		case config.SANEmail:
-			names = leaf.EmailAddresses
-		case config.SANURI:
-			for _, u := range leaf.URIs {
-				names = append(names, u.String())
-			}
-		case config.SANIPAddress:
-			for _, ip := range leaf.IPAddresses {
-				if a, ok := netip.AddrFromSlice(ip); ok {
-					names = append(names, a.Unmap().String())
-				}
-			}
-		}
-		for _, n := range names {
-			if matchString(m.Match, n) {
-				return nil
-			}
-		}
-	}
-	return errSANMismatch
-}
-
-// matchString applies a StringMatch (regex matchers are rejected when
-// the config is translated).
-func matchString(m config.StringMatch, s string) bool {
-	v := m.Value
-	if m.IgnoreCase {
-		s, v = strings.ToLower(s), strings.ToLower(v)
-	}
-	switch m.Kind {
-	case config.MatchExact:
-		return s == v
-	case config.MatchPrefix:
-		return strings.HasPrefix(s, v)
-	case config.MatchSuffix:
-		return strings.HasSuffix(s, v)
-	case config.MatchContains:
-		return strings.Contains(s, v)
-	}
-	return false
 }
 
 // Stream returns the connection's byte stream: the TLS connection when
