@@ -9,10 +9,11 @@ import (
 )
 
 // Secrets (SDS) are subscribed to by name, like load assignments: the
-// names the accepted listeners' TLS contexts give with sds_config ads.
-// A listener whose secrets have not all arrived holds the state back
-// (warming), as in Envoy; a secret that changes later rotates the
-// certificate for new handshakes without rebuilding the listener.
+// names the accepted listeners' and clusters' TLS contexts give with
+// sds_config ads. A listener or cluster whose secrets have not all
+// arrived holds the state back (warming), as in Envoy; a secret that
+// changes later rotates the certificate for new handshakes without
+// rebuilding the listener or cluster.
 
 // secretRefs returns every secret reference of a listener's chains.
 func secretRefs(l *config.Listener) []config.SecretRef {
@@ -26,18 +27,31 @@ func secretRefs(l *config.Listener) []config.SecretRef {
 	return out
 }
 
+// eachSecretRef calls fn with every secret reference of the accepted
+// listeners and clusters and what names it ("listener \"x\"").
+func (s *adsState) eachSecretRef(fn func(owner string, r config.SecretRef)) {
+	for _, ln := range s.sortedListeners() {
+		for _, r := range secretRefs(s.listeners[ln]) {
+			fn("listener "+quote(ln), r)
+		}
+	}
+	for _, cn := range s.sortedClusters() {
+		for _, r := range s.clusters[cn].TLS.SecretRefs() {
+			fn("cluster "+quote(cn), r)
+		}
+	}
+}
+
 // adsSDSNames returns the sorted secret names to ask the ADS server for.
 // The slice is shared: do not modify it.
 func (s *adsState) adsSDSNames() []string {
 	return s.adsSDS.get(func() []string {
 		var out []string
-		for _, l := range s.listeners {
-			for _, r := range secretRefs(l) {
-				if r.File == "" {
-					out = append(out, r.Name)
-				}
+		s.eachSecretRef(func(_ string, r config.SecretRef) {
+			if r.File == "" && !r.Static {
+				out = append(out, r.Name)
 			}
-		}
+		})
 		slices.Sort(out)
 		return slices.Compact(out)
 	})
@@ -47,14 +61,12 @@ func (s *adsState) adsSDSNames() []string {
 // by file, sorted.
 func (s *adsState) secretFiles() map[FileSource][]string {
 	out := map[FileSource][]string{}
-	for _, l := range s.listeners {
-		for _, r := range secretRefs(l) {
-			if r.File != "" {
-				src := FileSource{Path: r.File}
-				out[src] = append(out[src], r.Name)
-			}
+	s.eachSecretRef(func(_ string, r config.SecretRef) {
+		if r.File != "" {
+			src := FileSource{Path: r.File}
+			out[src] = append(out[src], r.Name)
 		}
-	}
+	})
 	for f, names := range out {
 		slices.Sort(names)
 		out[f] = slices.Compact(names)
@@ -62,16 +74,14 @@ func (s *adsState) secretFiles() map[FileSource][]string {
 	return out
 }
 
-// missingSecrets lists the secrets listeners wait for.
+// missingSecrets lists the secrets listeners and clusters wait for.
 func (s *adsState) missingSecrets() []string {
 	var missing []string
-	for _, ln := range s.sortedListeners() {
-		for _, r := range secretRefs(s.listeners[ln]) {
-			if s.secrets[r.Name] == nil {
-				missing = append(missing, "secret "+quote(r.Name)+" (listener "+quote(ln)+")")
-			}
+	s.eachSecretRef(func(owner string, r config.SecretRef) {
+		if s.secrets[r.Name] == nil {
+			missing = append(missing, "secret "+quote(r.Name)+" ("+owner+")")
 		}
-	}
+	})
 	return missing
 }
 
@@ -110,14 +120,10 @@ func (s *adsState) applySecrets(errs *errList, ch *change) {
 }
 
 // pruneSecrets drops secrets, and their delta versions, that no listener
-// names any more.
+// or cluster names any more.
 func (s *adsState) pruneSecrets() {
 	want := map[string]bool{}
-	for _, l := range s.listeners {
-		for _, r := range secretRefs(l) {
-			want[r.Name] = true
-		}
-	}
+	s.eachSecretRef(func(_ string, r config.SecretRef) { want[r.Name] = true })
 	for n := range s.secrets {
 		if !want[n] {
 			delete(s.secrets, n)

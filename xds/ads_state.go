@@ -71,7 +71,7 @@ func (s *adsState) invalidate(typ string) {
 	case ListenerTypeURL:
 		s.listenerNames, s.adsSDS, s.adsDRDS = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
 	case ClusterTypeURL:
-		s.eds, s.adsEDS, s.clusterNames = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
+		s.eds, s.adsEDS, s.clusterNames, s.adsSDS = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
 	}
 }
 

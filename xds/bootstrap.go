@@ -115,6 +115,7 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 		out, err := TranslateCluster(index("static_resources.clusters", i), c)
 		t.errs.addErr(err)
 		if out != nil {
+			t.staticClusterSecrets(index("static_resources.clusters", i), out, snap.Secrets)
 			snap.Clusters = append(snap.Clusters, out)
 		}
 	}

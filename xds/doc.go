@@ -197,6 +197,18 @@
 // are accepted in static listeners only. Secret resources (SDS and
 // static) take tls_certificate or validation_context.
 //
+// Clusters: transport_socket envoy.transport_sockets.tls with an
+// UpstreamTlsContext originates TLS to the hosts: sni, common_tls_context
+// as above with at most one client certificate (inline or a secret),
+// max_session_keys (ignored: every upstream connection makes a full
+// handshake); allow_renegotiation is rejected. As in Envoy, the server's
+// certificate is checked against the validation context only (its CA
+// and SAN matchers; the name is not checked against sni), and not at all
+// without one. The same secret rules as listeners apply: SDS secret
+// configs in clusters from CDS (which warm until their secrets arrive),
+// static secrets in static clusters. The ADS cluster's TLS context
+// secures the stream to the control plane.
+//
 // Network filters: envoy.filters.network.tcp_proxy (stat_prefix, cluster,
 // weighted_clusters, idle_timeout (default 1h, 0 disables),
 // max_connect_attempts (default 1), hash_policy source_ip, access_log) and
@@ -242,9 +254,8 @@
 // rejected when set, including node.metadata and node.locality (nothing
 // sends them yet), config sources other than ads and files
 // (api_config_source, self, initial_fetch_timeout),
-// stats_config, watchdogs, overload_manager, transport_socket on
-// clusters (upstream TLS), static_resources.secrets, listener and admin socket options, access log
-// filters and listener-level access_log.
+// stats_config, watchdogs, overload_manager, listener and admin socket
+// options, access log filters and listener-level access_log.
 //
 // Stricter than Envoy, where Envoy would silently ignore a setting:
 // dns_refresh_rate or dns_lookup_family on a STATIC or EDS cluster, an lb

@@ -76,7 +76,7 @@ var (
 
 // extensionLists returns every list of supported extensions.
 func extensionLists() [][]extension {
-	return [][]extension{networkFilters, listenerFilters, accessLoggers, clusterTypes, dubboFilterExts, transportSockets, secretTypes}
+	return [][]extension{networkFilters, listenerFilters, accessLoggers, clusterTypes, dubboFilterExts, transportSockets, upstreamTransportSockets, secretTypes}
 }
 
 // anyType returns the message type of a supported extension config named

@@ -22,6 +22,9 @@ import "google.golang.org/protobuf/reflect/protoreflect"
 //     protocol option): Sidewire's only HTTP upstreams are gRPC control
 //     planes, which it always reaches over HTTP/2; elsewhere the setting
 //     means nothing to a TCP or protocol proxy.
+//   - UpstreamTlsContext.max_session_keys: how many TLS sessions Envoy
+//     keeps for resumption; Sidewire does a full handshake per upstream
+//     connection, which pooled, long-lived connections make rare.
 //   - RuntimeFractionalPercent.runtime_key: Sidewire has no runtime values
 //     (static layer keys are rejected), so the key is never found and
 //     default_value applies, as in an Envoy whose runtime lacks the key.
@@ -78,6 +81,9 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	"envoy.config.core.v3.TransportSocket": {"name": use, "typed_config": use},
 	"envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext": {
 		"common_tls_context": use, "require_client_certificate": use,
+	},
+	"envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext": {
+		"common_tls_context": use, "sni": use, "allow_renegotiation": use, "max_session_keys": inert,
 	},
 	"envoy.extensions.transport_sockets.tls.v3.CommonTlsContext": {
 		"tls_params": use, "tls_certificates": use, "tls_certificate_sds_secret_configs": use,
@@ -187,7 +193,7 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 		"dns_refresh_rate": use, "dns_lookup_family": use, "load_assignment": use,
 		"circuit_breakers": use, "health_checks": use, "outlier_detection": use,
 		"typed_extension_protocol_options": use, "metadata": inert, "cluster_type": use,
-		"http2_protocol_options": inert,
+		"http2_protocol_options": inert, "transport_socket": use,
 	},
 	"envoy.config.cluster.v3.Cluster.CustomClusterType": {"name": use, "typed_config": use},
 	// Upstream HTTP options: only "HTTP/2", for gRPC (xDS) clusters.

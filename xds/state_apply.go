@@ -116,6 +116,7 @@ func (s *adsState) apply(ch *change) error {
 		s.pruneDubboRoutes()
 	case ClusterTypeURL:
 		s.pruneEndpoints(nil)
+		s.pruneSecrets()
 	case EndpointTypeURL:
 		s.pruneEndpoints(addedEDS)
 	}
@@ -127,6 +128,9 @@ func (s *adsState) apply(ch *change) error {
 func (s *adsState) applyClusters(errs *errList, ch *change) {
 	res := decodeAll(errs, ch, "cluster", (*clusterv3.Cluster).GetName, func(p string, m *clusterv3.Cluster) (clusterIR, error) {
 		c, err := TranslateCluster(p, m)
+		if err == nil {
+			err = checkDynamicSecrets(p, "a cluster from cds", c.TLS.SecretRefs(), ch.ads)
+		}
 		if err != nil || c.Type != config.EDS {
 			return clusterIR{c: c}, err
 		}

@@ -225,6 +225,25 @@ func (t *translator) staticSecretsOf(path string, secrets []*tlsv3.Secret) map[s
 	return out
 }
 
+// checkDynamicSecrets checks the secret references of a listener or
+// cluster that came over xDS (what): static secrets serve static
+// resources only, and ADS secrets need an ADS stream.
+func checkDynamicSecrets(path, what string, refs []config.SecretRef, ads bool) error {
+	var errs errList
+	for _, r := range refs {
+		switch {
+		case r.Static:
+			errs.add(path, "secret %q: %s takes secrets with sds_config ads or path; static_resources.secrets serve static resources only", r.Name, what)
+		case r.File == "" && !ads:
+			errs.add(path, "secret %q: sds_config ads needs dynamic_resources.ads_config in the bootstrap", r.Name)
+		}
+	}
+	if errs.len() > 0 {
+		return errs.err()
+	}
+	return nil
+}
+
 // dynamicListener translates a listener from LDS: static secrets
 // (references without sds_config) serve static listeners only, and
 // without an ads_config in the bootstrap nothing can come over ADS: a
@@ -237,14 +256,7 @@ func dynamicListener(ads bool) func(path string, m *listenerv3.Listener) (*confi
 			return nil, err
 		}
 		var errs errList
-		for _, r := range secretRefs(l) {
-			switch {
-			case r.Static:
-				errs.add(path, "secret %q: a listener from lds takes secrets with sds_config ads or path; static_resources.secrets serve static listeners only", r.Name)
-			case r.File == "" && !ads:
-				errs.add(path, "secret %q: sds_config ads needs dynamic_resources.ads_config in the bootstrap", r.Name)
-			}
-		}
+		errs.addErr(checkDynamicSecrets(path, "a listener from lds", secretRefs(l), ads))
 		if !ads {
 			for _, n := range dubboRouteNames(l) {
 				errs.add(path, "dubbo route configuration %q: drds needs dynamic_resources.ads_config in the bootstrap", n)

@@ -185,11 +185,11 @@ func TestTranslateLoadAssignment(t *testing.T) {
 func TestTranslateClusterUnsupported(t *testing.T) {
 	c := &clusterv3.Cluster{
 		Name:            "c",
-		TransportSocket: &corev3.TransportSocket{Name: "envoy.transport_sockets.tls"},
+		TransportSocket: &corev3.TransportSocket{Name: "envoy.transport_sockets.alts"},
 		LoadAssignment:  &endpointv3.ClusterLoadAssignment{ClusterName: "c"},
 	}
 	_, err := TranslateCluster("cds[c]", c)
-	if err == nil || err.Error() != "cds[c].transport_socket: not supported" {
+	if err == nil || err.Error() != `cds[c].transport_socket: unsupported transport socket "envoy.transport_sockets.alts"` {
 		t.Errorf("err = %v", err)
 	}
 }

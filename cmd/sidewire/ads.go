@@ -10,8 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/proxy/server"
+	"github.com/sidewire/sidewire/proxy/tlsctx"
 	"github.com/sidewire/sidewire/telemetry"
 	"github.com/sidewire/sidewire/xds"
 )
@@ -65,6 +70,9 @@ func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.L
 			return nil, fmt.Errorf("start ads: %w", err)
 		}
 		cfg.Target = target.String()
+		if cfg.Dial, err = adsDial(snap); err != nil {
+			return nil, fmt.Errorf("start ads: %w", err)
+		}
 	}
 	d := &dynamicConfig{srv: srv, log: log, static: snap, sources: *b.dyn, done: make(chan struct{})}
 	st := newADSStats(store.Root())
@@ -288,4 +296,25 @@ func (d *dynamicConfig) dump() adsDump {
 		out.LastUpdated = &t
 	}
 	return out
+}
+
+// adsDial dials the control plane over TLS when the ADS cluster has an
+// upstream TLS context (inline or static_resources.secrets material);
+// nil leaves the client's plaintext default.
+func adsDial(snap *config.Snapshot) (func(context.Context, string) (*grpc.ClientConn, error), error) {
+	c := snap.Cluster(snap.ADS.Cluster)
+	if c == nil || c.TLS == nil {
+		return nil, nil
+	}
+	store := tlsctx.NewStore()
+	if err := store.Replace(snap.Secrets); err != nil {
+		return nil, err
+	}
+	tc, err := cluster.TLSConfig(c.TLS, store)
+	if err != nil {
+		return nil, fmt.Errorf("ads cluster %q: %w", c.Name, err)
+	}
+	return func(_ context.Context, target string) (*grpc.ClientConn, error) {
+		return grpc.NewClient(target, grpc.WithTransportCredentials(credentials.NewTLS(tc)))
+	}, nil
 }

@@ -40,7 +40,7 @@ type adsServer struct {
 	addr  string
 }
 
-func startADSServer(t *testing.T) *adsServer {
+func startADSServer(t *testing.T, opts ...grpc.ServerOption) *adsServer {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,7 +48,7 @@ func startADSServer(t *testing.T) *adsServer {
 	}
 	s := &adsServer{t: t, cache: cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil), addr: lis.Addr().String()}
 	ctx, cancel := context.WithCancel(context.Background())
-	gs := grpc.NewServer()
+	gs := grpc.NewServer(opts...)
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, serverv3.NewServer(ctx, s.cache, nil))
 	done := make(chan struct{})
 	go func() { defer close(done); _ = gs.Serve(lis) }()

@@ -30,6 +30,11 @@ type Cluster struct {
 	// provider discovers the hosts of cluster types that find their own
 	// (envoy.clusters.redis); nil for the others.
 	provider Provider
+	// tls originates TLS to the hosts; nil for plaintext clusters. tlsErr
+	// is why a TLS context could not be built (connects then fail: a
+	// TLS cluster never falls back to plaintext).
+	tls    *clientTLS
+	tlsErr error
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -76,6 +81,12 @@ func newCluster(m *Manager, cfg *config.Cluster, prev *Cluster) *Cluster {
 	c.breaker = newBreaker(cb, c.stats)
 	if cfg.OutlierDetection != nil {
 		c.od = newOutlierDetector(c, *cfg.OutlierDetection)
+	}
+	if cfg.TLS != nil {
+		scope := m.root.Sub("cluster").Tagged("envoy_cluster_name", cfg.Name)
+		if c.tls, c.tlsErr = newClientTLS(cfg.TLS, m.secrets, scope); c.tlsErr != nil {
+			c.log.Error("upstream tls unusable: connects will fail", "error", c.tlsErr)
+		}
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.state.Store(emptyState)

@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync/atomic"
@@ -14,9 +16,13 @@ import (
 var dialer net.Dialer
 
 // Upstream is one connection to a host of a cluster. Conn is the raw
-// *net.TCPConn so the caller can splice; the caller owns it until Close.
+// *net.TCPConn so the caller can splice; TLS, for a cluster with an
+// upstream TLS context, is the TLS connection over it, which the caller
+// must read and write instead (see Stream). The caller owns them until
+// Close.
 type Upstream struct {
 	Conn *net.TCPConn
+	TLS  *tls.Conn
 	Host *Host
 
 	c      *Cluster
@@ -79,13 +85,60 @@ func (c *Cluster) connectHost(ctx context.Context, h *Host) (*Upstream, error) {
 		}
 		return nil, &ConnectError{Cluster: c.name, Host: h, Timeout: timeout, Err: err}
 	}
+	var tc *tls.Conn
+	if c.tls != nil || c.tlsErr != nil {
+		if tc, err = c.handshake(ctx, conn); err != nil {
+			c.breaker.cx.release()
+			_ = conn.Close()
+			c.stats.cxConnectFail.Inc()
+			h.cxConnectFail.Add(1)
+			if h.od != nil {
+				h.od.failure(h, true)
+			}
+			return nil, &ConnectError{Cluster: c.name, Host: h, Timeout: isTimeout(err), Err: err}
+		}
+	}
 	c.stats.cxConnectMs.Record(uint64(time.Since(start).Milliseconds()))
 	c.stats.cxActive.Inc()
 	h.cxActive.Add(1)
 	if h.od != nil {
 		h.od.success(h, true)
 	}
-	return &Upstream{Conn: conn, Host: h, c: c, start: start}, nil
+	return &Upstream{Conn: conn, TLS: tc, Host: h, c: c, start: start}, nil
+}
+
+// handshake runs the TLS handshake on conn within what is left of the
+// connect timeout.
+func (c *Cluster) handshake(ctx context.Context, conn *net.TCPConn) (*tls.Conn, error) {
+	if c.tlsErr != nil {
+		return nil, c.tlsErr
+	}
+	cfg, err := c.tls.config()
+	if err != nil {
+		c.tls.stats.connectionError.Inc()
+		return nil, err
+	}
+	hctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	tc := tls.Client(conn, cfg)
+	if err := tc.HandshakeContext(hctx); err != nil {
+		c.tls.stats.connectionError.Inc()
+		if errors.Is(err, errVerify) {
+			c.tls.stats.failVerify.Inc()
+		}
+		return nil, fmt.Errorf("tls handshake: %w", err)
+	}
+	c.tls.stats.handshake.Inc()
+	return tc, nil
+}
+
+// Stream is the connection's byte stream: the TLS connection for a TLS
+// cluster, else the TCP connection.
+func (u *Upstream) Stream() net.Conn {
+	if u.TLS != nil {
+		return u.TLS
+	}
+	return u.Conn
 }
 
 func isTimeout(err error) bool {
@@ -104,7 +157,13 @@ func (u *Upstream) Close() error {
 	if !u.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	err := u.Conn.Close()
+	var err error
+	if u.TLS != nil {
+		// close_notify first; tls.Conn bounds that write to 5s.
+		err = u.TLS.Close()
+	} else {
+		err = u.Conn.Close()
+	}
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}

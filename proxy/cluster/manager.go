@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/proxy/tlsctx"
 	"github.com/sidewire/sidewire/telemetry"
 )
 
@@ -26,6 +27,9 @@ type Options struct {
 	// Resolver resolves STRICT_DNS and LOGICAL_DNS hostnames; nil uses
 	// net.DefaultResolver.
 	Resolver *net.Resolver
+	// Secrets holds the SDS secrets upstream TLS contexts name; nil when
+	// no cluster names any.
+	Secrets *tlsctx.Store
 }
 
 // Manager owns the running clusters. Get and All are lock-free; Update,
@@ -34,6 +38,7 @@ type Manager struct {
 	root     *telemetry.Scope
 	log      *slog.Logger
 	resolver *net.Resolver
+	secrets  *tlsctx.Store
 	stats    *managerStats
 
 	mu     sync.Mutex // serializes changes
@@ -54,7 +59,7 @@ type clusterSet struct {
 
 // NewManager returns a Manager without clusters.
 func NewManager(opts Options) *Manager {
-	m := &Manager{root: opts.Stats, log: opts.Logger, resolver: opts.Resolver}
+	m := &Manager{root: opts.Stats, log: opts.Logger, resolver: opts.Resolver, secrets: opts.Secrets}
 	if m.root == nil {
 		m.root = telemetry.NewStore().Root()
 	}
@@ -88,6 +93,10 @@ func (m *Manager) Update(clusters []*config.Cluster) error {
 	seen := make(map[string]bool, len(clusters))
 	for _, c := range clusters {
 		if c == nil || m.applied[c.Name] != c { // validated when it was applied
+			if err := validateTLS(c, m.secrets); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 			if err := validate(c); err != nil {
 				errs = append(errs, err)
 				continue

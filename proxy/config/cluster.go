@@ -103,6 +103,9 @@ type Cluster struct {
 	// *RedisProtocolOptions under RedisProxyFilter, *HTTPProtocolOptions
 	// under HTTPProtocolOptionsName.
 	ProtocolOptions map[string]any
+	// TLS, when set, originates TLS to the hosts (Envoy's transport_socket
+	// envoy.transport_sockets.tls with an UpstreamTlsContext).
+	TLS *UpstreamTLS
 }
 
 // HTTPProtocolOptionsName is the typed_extension_protocol_options key of

@@ -25,6 +25,41 @@ type DownstreamTLS struct {
 	RequireClientCertificate bool
 }
 
+// UpstreamTLS originates TLS to a cluster's hosts (Envoy's
+// transport_sockets.tls.v3.UpstreamTlsContext). As in Envoy, the
+// server's certificate is verified only when a validation context is
+// given (its trusted CA and subject alternative names; the host name is
+// not checked against SNI), and SDS secrets are read at each handshake.
+type UpstreamTLS struct {
+	// Certificates and CertificateSecrets are the client certificate
+	// offered to hosts that ask for one: at most one of either.
+	Certificates       []TLSCertificate
+	CertificateSecrets []SecretRef
+	// Validation verifies the server's certificate; ValidationSecret
+	// names an SDS secret holding one instead. Neither: no verification.
+	Validation       *CertificateValidation
+	ValidationSecret *SecretRef
+	// SNI is the server name sent in the ClientHello; empty sends none.
+	SNI string
+	// ALPN is what the client offers, in preference order.
+	ALPN []string
+	// MinVersion and MaxVersion are crypto/tls version numbers; 0 means
+	// TLS 1.2 and TLS 1.3.
+	MinVersion, MaxVersion uint16
+}
+
+// SecretRefs returns every secret the upstream TLS context names.
+func (t *UpstreamTLS) SecretRefs() []SecretRef {
+	if t == nil {
+		return nil
+	}
+	out := append([]SecretRef(nil), t.CertificateSecrets...)
+	if t.ValidationSecret != nil {
+		out = append(out, *t.ValidationSecret)
+	}
+	return out
+}
+
 // TLSCertificate is a PEM certificate chain and its PEM private key.
 // Never log or dump PrivateKey.
 type TLSCertificate struct {

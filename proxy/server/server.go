@@ -77,13 +77,13 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		stats: opts.Stats, log: opts.Logger, opts: opts,
-		clusters:  cluster.NewManager(cluster.Options{Stats: opts.Stats.Root(), Logger: opts.Logger}),
 		st:        newServerStats(opts.Stats.Root()),
 		listeners: make(map[string]*running),
 		secrets:   listener.NewSecretStore(),
 		started:   time.Now(),
 		stopTick:  make(chan struct{}),
 	}
+	s.clusters = cluster.NewManager(cluster.Options{Stats: opts.Stats.Root(), Logger: opts.Logger, Secrets: s.secrets})
 	s.dubboRoutes = dubboproxy.NewRouteStore()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.state.Store(int32(StateInitializing))

@@ -31,10 +31,12 @@ func (f *Filter) pipe(c *listener.Conn, up *cluster.Upstream) (rx, tx uint64, wh
 	}
 	toUp := func() (uint64, error) { return copyHalf(up.Conn, down, f.stats.rxBytes, up, true) }
 	toDown := func() (uint64, error) { return copyHalf(down, up.Conn, f.stats.txBytes, up, false) }
-	if c.TLS != nil {
-		// The plaintext lives in user space: no splice.
-		toUp = func() (uint64, error) { return copyStream(up.Conn, c.TLS, f.stats.rxBytes, up, true) }
-		toDown = func() (uint64, error) { return copyStream(c.TLS, up.Conn, f.stats.txBytes, up, false) }
+	if c.TLS != nil || up.TLS != nil {
+		// The plaintext of at least one side lives in user space: no
+		// splice.
+		dn, us := c.Stream(), up.Stream()
+		toUp = func() (uint64, error) { return copyStream(us, dn, f.stats.rxBytes, up, true) }
+		toDown = func() (uint64, error) { return copyStream(dn, us, f.stats.txBytes, up, false) }
 	}
 	var wg sync.WaitGroup
 	var upErr error

@@ -10,9 +10,9 @@ import (
 )
 
 // copyStream moves src to dst through a pooled buffer until src reaches
-// EOF, then half-closes dst. It serves connections whose downstream is
-// not a plain socket (TLS terminated by the listener), where splice(2)
-// cannot see the plaintext. The buffer is held only for one read and
+// EOF, then half-closes dst. It serves connections with TLS on either
+// side (terminated by the listener, or originated to the upstream),
+// where splice(2) cannot see the plaintext. The buffer is held only for one read and
 // its write.
 func copyStream(dst, src net.Conn, ctr *telemetry.Counter, up *cluster.Upstream, toUpstream bool) (uint64, error) {
 	d := &direction{ctr: ctr, up: up, toUp: toUpstream}
