@@ -29,6 +29,7 @@ import (
 
 type flags struct {
 	sidewire, provider string
+	upstreamConns      int
 	rate               float64
 	rateConc           int
 	maxConc            int
@@ -44,6 +45,7 @@ func main() {
 	flag.Float64Var(&f.rate, "rate", 2000, "calls per second of the fixed-rate phase")
 	flag.IntVar(&f.rateConc, "rate-c", 64, "callers of the fixed-rate phase (enough to keep the rate)")
 	flag.IntVar(&f.maxConc, "c", 16, "callers of the max-rate phase")
+	flag.IntVar(&f.upstreamConns, "upstream-connections", 1, "Sidewire's connections to the provider (the router's upstream_connections)")
 	flag.DurationVar(&f.duration, "d", 5*time.Second, "length of each measured phase")
 	flag.DurationVar(&f.warmup, "warmup", time.Second, "unmeasured calls before each phase")
 	flag.IntVar(&f.reps, "reps", 3, "interleaved repetitions; medians are reported")
@@ -74,7 +76,7 @@ func run(f flags) error {
 		return err
 	}
 	defer p.Kill()
-	s, err := harness.StartSidewire(sw, dir, loadBootstrap(p.Addr))
+	s, err := harness.StartSidewire(sw, dir, loadBootstrap(p.Addr, f.upstreamConns))
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func binaries(f flags, dir string) (sidewire, provider string, err error) {
 
 // loadBootstrap is one dubbo_proxy listener routing every Greeter call to
 // the provider at addr.
-func loadBootstrap(addr string) string {
+func loadBootstrap(addr string, conns int) string {
 	host, port, _ := harness.HostPort(addr)
 	return fmt.Sprintf(`admin:
   address: {socket_address: {address: 127.0.0.1, port_value: 0}}
@@ -161,6 +163,12 @@ static_resources:
             routes:
             - match: {method: {name: {safe_regex: {regex: ".*"}}}}
               route: {cluster: greeter}
+          dubbo_filters:
+          - name: envoy.filters.dubbo.router
+            config:
+              "@type": type.googleapis.com/xds.type.v3.TypedStruct
+              type_url: sidewire.io/sidewire.filters.dubbo.v1.Router
+              value: {upstream_connections: %d}
   clusters:
   - name: greeter
     type: STATIC
@@ -170,5 +178,5 @@ static_resources:
       endpoints:
       - lb_endpoints:
         - endpoint: {address: {socket_address: {address: %s, port_value: %d}}}
-`, host, port)
+`, conns, host, port)
 }
