@@ -75,7 +75,7 @@ func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.L
 		}
 	}
 	d := &dynamicConfig{srv: srv, log: log, static: snap, sources: *b.dyn, done: make(chan struct{})}
-	st := newADSStats(store.Root())
+	st := newADSStats(store)
 	cfg.OnResponse, cfg.OnConnected = st.response, st.connected
 	d.client = xds.NewADSClient(cfg, d)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -213,50 +213,6 @@ func (d *dynamicConfig) dynamicNames() (listeners, clusters []string) {
 		clusters = append(clusters, c.Name)
 	}
 	return listeners, clusters
-}
-
-// adsStats are Envoy's xDS stats: control_plane.connected_state and the
-// update_success / update_rejected counters of LDS, CDS and EDS.
-type adsStats struct {
-	connectedState *telemetry.Gauge
-	success        map[string]*telemetry.Counter
-	rejected       map[string]*telemetry.Counter
-}
-
-func newADSStats(root *telemetry.Scope) *adsStats {
-	s := &adsStats{
-		connectedState: root.Sub("control_plane").Gauge("connected_state"),
-		success:        map[string]*telemetry.Counter{},
-		rejected:       map[string]*telemetry.Counter{},
-	}
-	for typ, sc := range map[string]*telemetry.Scope{
-		xds.ListenerTypeURL: root.Sub("listener_manager").Sub("lds"),
-		xds.ClusterTypeURL:  root.Sub("cluster_manager").Sub("cds"),
-		xds.EndpointTypeURL: root.Sub("cluster_manager").Sub("eds"),
-	} {
-		s.success[typ] = sc.Counter("update_success")
-		s.rejected[typ] = sc.Counter("update_rejected")
-	}
-	s.connectedState.Set(0)
-	return s
-}
-
-func (s *adsStats) response(typ string, err error) {
-	m := s.success
-	if err != nil {
-		m = s.rejected
-	}
-	if c := m[typ]; c != nil {
-		c.Inc()
-	}
-}
-
-func (s *adsStats) connected(up bool) {
-	if up {
-		s.connectedState.Set(1)
-		return
-	}
-	s.connectedState.Set(0)
 }
 
 // adsDump is the dynamic section of /config_dump.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -261,6 +262,16 @@ func TestADSDynamicListenerAndEndpoints(t *testing.T) {
 	}
 	if n := p.stat("cluster_manager.cds.update_success"); n < 2 {
 		t.Errorf("cluster_manager.cds.update_success = %d, want >= 2", n)
+	}
+	_, prom := p.get("/stats/prometheus")
+	for _, want := range []string{
+		`sidewire_xds_updates_total\{result="rejected",type="lds"\} [1-9]`,
+		`sidewire_xds_updates_total\{result="accepted",type="cds"\} [2-9]`,
+		`sidewire_xds_stream_connects_total 1\n`,
+	} {
+		if !regexp.MustCompile(want).MatchString(prom) {
+			t.Errorf("/stats/prometheus lacks %s:\n%s", want, prom)
+		}
 	}
 
 	// /config_dump shows the accepted versions: LDS stays at 2.
