@@ -107,6 +107,21 @@ func (c *Cluster) connectHost(ctx context.Context, h *Host) (*Upstream, error) {
 	return &Upstream{Conn: conn, TLS: tc, Host: h, c: c, start: start}, nil
 }
 
+// Secure returns conn as the cluster speaks to its hosts: conn itself
+// for a plaintext cluster, else a TLS connection over it after the
+// handshake (within ctx and the connect timeout). Health checks and
+// cluster discovery use it for connections they make themselves.
+func (c *Cluster) Secure(ctx context.Context, conn *net.TCPConn) (net.Conn, error) {
+	if c.tls == nil && c.tlsErr == nil {
+		return conn, nil
+	}
+	tc, err := c.handshake(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
 // handshake runs the TLS handshake on conn within what is left of the
 // connect timeout.
 func (c *Cluster) handshake(ctx context.Context, conn *net.TCPConn) (*tls.Conn, error) {

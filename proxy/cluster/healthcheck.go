@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"time"
 
@@ -61,7 +62,7 @@ func (c *Cluster) runHealthCheck(ctx context.Context, h *Host, idx int, hc confi
 			return
 		case <-t.C:
 		}
-		ok, network := tcpCheck(ctx, h.AddrPort(), hc)
+		ok, network := tcpCheck(ctx, h.AddrPort(), hc, c.Secure)
 		if ctx.Err() != nil {
 			return
 		}
@@ -127,19 +128,27 @@ func (c *Cluster) recordCheck(h *Host, idx int, hc config.HealthCheck, ok, netwo
 	}
 }
 
-// tcpCheck connects to ap within hc.Timeout and, when the check has a
-// payload, sends it and reads until every expected chunk has been seen in
-// order (not necessarily contiguous). It reports success, and for
-// failures whether they were network failures (connect error, reset,
+// tcpCheck connects to ap within hc.Timeout, through secure (TLS for a
+// TLS cluster, as Envoy's health checks use the cluster's transport
+// socket; a failed handshake is a network failure), and, when the check
+// has a payload, sends it and reads until every expected chunk has been
+// seen in order (not necessarily contiguous). It reports success, and
+// for failures whether they were network failures (connect error, reset,
 // timeout, close) rather than a response that did not match.
-func tcpCheck(ctx context.Context, ap netip.AddrPort, hc config.HealthCheck) (ok, network bool) {
+func tcpCheck(ctx context.Context, ap netip.AddrPort, hc config.HealthCheck, secure func(context.Context, *net.TCPConn) (net.Conn, error)) (ok, network bool) {
 	ctx, cancel := context.WithTimeout(ctx, hc.Timeout)
 	defer cancel()
-	conn, err := dialer.DialTCP(ctx, "tcp", netip.AddrPort{}, ap)
+	tc, err := dialer.DialTCP(ctx, "tcp", netip.AddrPort{}, ap)
 	if err != nil {
 		return false, true
 	}
-	defer conn.Close()
+	defer tc.Close()
+	conn := net.Conn(tc)
+	if secure != nil {
+		if conn, err = secure(ctx, tc); err != nil {
+			return false, true
+		}
+	}
 	tcp := hc.TCP
 	if tcp == nil || len(tcp.Send) == 0 && len(tcp.Receive) == 0 {
 		return true, false

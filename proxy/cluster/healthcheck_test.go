@@ -141,7 +141,7 @@ func TestHealthCheckPayload(t *testing.T) {
 			s := startServer(t, tc.handle)
 			hc := config.HealthCheck{Timeout: 100 * time.Millisecond, Interval: time.Second,
 				TCP: &config.TCPHealthCheck{Send: []byte("PING\r\n"), Receive: tc.receive}}
-			ok, network := tcpCheck(context.Background(), s.addr, hc)
+			ok, network := tcpCheck(context.Background(), s.addr, hc, nil)
 			if ok != tc.wantHealthy || network != tc.wantNetwork {
 				t.Fatalf("tcpCheck = ok %v network %v, want %v %v", ok, network, tc.wantHealthy, tc.wantNetwork)
 			}

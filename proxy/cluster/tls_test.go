@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sidewire/sidewire/internal/testpeer"
 	"github.com/sidewire/sidewire/proxy/config"
@@ -141,4 +142,25 @@ func TestUpstreamTLSValidation(t *testing.T) {
 	if err := e.m.Update([]*config.Cluster{cfg}); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "trusted_ca") {
 		t.Errorf("Update with a bad CA: %v", err)
 	}
+}
+
+// TestUpstreamTLSHealthCheck: health checks of a TLS cluster handshake
+// as its connections do, so a host that accepts TCP but not the cluster's
+// TLS is unhealthy.
+func TestUpstreamTLSHealthCheck(t *testing.T) {
+	pki := testpeer.NewPKI(t, "ca")
+	good := tlsServer(t, pki)
+	plain := startServer(t, holdOpen)
+	e, _ := tlsEnv(t)
+	c, k := pki.Issue(t, "hc", true)
+	cfg := staticCluster("tls", config.RoundRobin, good.addr, plain.addr)
+	cfg.TLS = &config.UpstreamTLS{
+		Certificates: []config.TLSCertificate{{CertificateChain: c, PrivateKey: k}},
+		Validation:   &config.CertificateValidation{TrustedCA: pki.CAPEM},
+	}
+	cfg.HealthChecks = []config.HealthCheck{fastHC(nil)}
+	e.update(t, cfg)
+	cl := e.cluster(t, "tls")
+	eventually(t, 5*time.Second, "the TLS host healthy", wantFlags(hostByAddr(cl, good.addr), "healthy"))
+	eventually(t, 5*time.Second, "the plaintext host unhealthy", wantFlags(hostByAddr(cl, plain.addr), "/failed_active_hc"))
 }

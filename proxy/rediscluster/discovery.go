@@ -307,11 +307,15 @@ func (d *Discovery) query(ctx context.Context, ap netip.AddrPort) ([]slotRange, 
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.ClusterRefreshTimeout)
 	defer cancel()
 	var dialer net.Dialer
-	c, err := dialer.DialContext(ctx, "tcp", ap.String())
+	raw, err := dialer.DialContext(ctx, "tcp", ap.String())
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", ap, err)
 	}
-	defer c.Close()
+	defer raw.Close()
+	c, err := d.cl.Secure(ctx, raw.(*net.TCPConn))
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", ap, err)
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
