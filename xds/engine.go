@@ -25,6 +25,8 @@ type engine struct {
 	memo    *memo         // translations of the resources of state
 	changed chan struct{} // closed and replaced when state changes
 
+	dump dumpStore // the resources as received, for /config_dump
+
 	statusMu sync.Mutex
 	status   ADSStatus
 }
@@ -44,8 +46,9 @@ func (e *engine) accept(ch *change, source string) error {
 	ch.memo = e.memo
 	next := e.state.clone(ch.typ)
 	err := next.apply(ch)
+	applied := false
 	if err == nil {
-		err = e.offer(next, ch.typ)
+		applied, err = e.offer(next, ch.typ)
 	}
 	if err != nil {
 		e.memo.discard(ch.typ)
@@ -54,6 +57,7 @@ func (e *engine) accept(ch *change, source string) error {
 	}
 	e.memo.commit(ch.typ)
 	e.state = next
+	e.dump.accept(ch, next, applied, time.Now())
 	close(e.changed)
 	e.changed = make(chan struct{})
 	e.setStatus(func(st *ADSStatus) { st.Versions = maps.Clone(next.versions) })
@@ -67,31 +71,32 @@ func (e *engine) reject(ch *change, source string, cause error) {
 	e.log.Warn("xds update rejected", "source", source, "type", ch.typ, "version", ch.version, "error", cause)
 	e.recordError(fmt.Errorf("reject %s version %q from %s: %w", ch.typ, ch.version, source, cause))
 	e.setStatus(func(st *ADSStatus) { st.Rejected++ })
+	e.dump.reject(ch, cause, time.Now())
 	if e.onResponse != nil {
 		e.onResponse(ch.typ, cause)
 	}
 }
 
-// offer hands next to the Applier when it is warm. A state still warming
-// is accepted without being applied.
-func (e *engine) offer(next *adsState, typ string) error {
+// offer hands next to the Applier when it is warm and reports whether it
+// did. A state still warming is accepted without being applied.
+func (e *engine) offer(next *adsState, typ string) (applied bool, err error) {
 	if w := next.warming(); w != "" {
 		e.setStatus(func(st *ADSStatus) { st.Warming = "waiting for " + w })
-		return nil
+		return false, nil
 	}
 	u := next.update(typ)
 	if err := u.validate(); err != nil {
-		return err
+		return false, err
 	}
 	if err := e.app.ApplyXDS(u); err != nil {
-		return fmt.Errorf("apply update: %w", err)
+		return false, fmt.Errorf("apply update: %w", err)
 	}
 	e.setStatus(func(st *ADSStatus) {
 		st.Warming = ""
 		st.LastUpdated = time.Now()
 		st.Updates++
 	})
-	return nil
+	return true, nil
 }
 
 // read calls f with the accepted state, which f must not keep or change,

@@ -1,20 +1,25 @@
 package xds
 
 import (
+	"fmt"
+
 	"github.com/cncf/xds/go/udpa/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // redactedValue replaces sensitive strings and bytes, as in Envoy.
 const redactedValue = "[redacted]"
 
+const stringValueTypeURL = "type.googleapis.com/google.protobuf.StringValue"
+
 // redact hides the fields Envoy's API marks sensitive
 // (udpa.annotations.sensitive: passwords, private keys) the way Envoy's
 // /config_dump does: below a sensitive field, every string and bytes
 // value becomes "[redacted]" and every other scalar is cleared. Any
-// values of types Sidewire supports are unpacked, redacted and packed
-// again; others are left as they are (they never load).
+// values are unpacked, redacted and packed again (see redactAny).
 func redact(m protoreflect.Message, sensitive bool) {
 	if m.Descriptor().FullName() == anyFullName {
 		redactAny(m, sensitive)
@@ -69,14 +74,28 @@ func redact(m protoreflect.Message, sensitive bool) {
 	}
 }
 
-// redactAny redacts the content of an Any of a supported type.
+// redactAny redacts the content of an Any. One of a type this build does
+// not know (in a field Sidewire ignores, such as typed_filter_metadata)
+// cannot be shown as JSON nor checked for secrets: it becomes a
+// google.protobuf.StringValue saying what it was.
 func redactAny(m protoreflect.Message, sensitive bool) {
 	fields := m.Descriptor().Fields()
-	mt := anyType(typeURLName(m.Get(fields.ByName("type_url")).String()))
+	url := m.Get(fields.ByName("type_url")).String()
+	vf := fields.ByName("value")
+	mt := anyType(typeURLName(url))
 	if mt == nil {
+		mt, _ = protoregistry.GlobalTypes.FindMessageByURL(url)
+	}
+	if mt == nil {
+		note, err := proto.Marshal(wrapperspb.String(fmt.Sprintf("[%s: a type this build does not know, %d bytes]", url, len(m.Get(vf).Bytes()))))
+		if err != nil {
+			m.Clear(vf)
+			return
+		}
+		m.Set(fields.ByName("type_url"), protoreflect.ValueOfString(stringValueTypeURL))
+		m.Set(vf, protoreflect.ValueOfBytes(note))
 		return
 	}
-	vf := fields.ByName("value")
 	inner := mt.New()
 	if err := proto.Unmarshal(m.Get(vf).Bytes(), inner.Interface()); err != nil {
 		// Cannot happen for a loaded bootstrap; hide what cannot be read.

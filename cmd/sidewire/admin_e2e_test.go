@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
+
 	"github.com/sidewire/sidewire/internal/testpeer"
 )
 
@@ -23,6 +25,14 @@ func TestAdminEndpoints(t *testing.T) {
 	}
 	if !strings.Contains(body, "envoy.admin.v3.BootstrapConfigDump") || !strings.Contains(body, `"stat_prefix"`) && !strings.Contains(body, `"statPrefix"`) {
 		t.Errorf("/config_dump lacks the bootstrap: %.400s", body)
+	}
+	// Envoy's query parameters, strictly.
+	d := configDump(t, p, "resource=static_clusters&mask=cluster")
+	if len(d.GetConfigs()) != 1 || !d.GetConfigs()[0].MessageIs(&adminv3.ClustersConfigDump_StaticCluster{}) {
+		t.Errorf("/config_dump?resource=static_clusters = %v, want the one static cluster", d)
+	}
+	if code, body := p.get("/config_dump?resource=clusters"); code != 400 || !strings.Contains(body, "not a repeated field") {
+		t.Errorf("/config_dump?resource=clusters: %d %s, want 400 naming the problem", code, body)
 	}
 
 	code, body = p.get("/clusters?format=json")

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -54,7 +53,7 @@ var _ xds.Applier = (*dynamicConfig)(nil)
 // startADS starts the dynamic resources of b (an ADS client, files),
 // after b's snapshot was applied. Stop ends them. ready, when not nil,
 // is called with them before anything can apply (so /config_dump shows
-// the dynamic state from the first dynamic listener on).
+// the dynamic state from the first dynamic resource on).
 func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.Logger, ready func(*dynamicConfig)) (*dynamicConfig, error) {
 	snap := b.snap
 	cfg := xds.ADSConfig{
@@ -94,7 +93,7 @@ func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.L
 	return d, nil
 }
 
-// sourceName describes an LDS or CDS source for logs and /config_dump.
+// sourceName describes an LDS or CDS source for logs.
 func sourceName(f *xds.FileSource) string {
 	if f == nil {
 		return "ads"
@@ -110,9 +109,6 @@ func (d *dynamicConfig) Stop() {
 	d.cancel()
 	<-d.done
 }
-
-// Status returns the ADS client's status.
-func (d *dynamicConfig) Status() xds.ADSStatus { return d.client.Status() }
 
 // ApplyXDS implements xds.Applier.
 func (d *dynamicConfig) ApplyXDS(u *xds.Update) error {
@@ -196,62 +192,6 @@ func (d *dynamicConfig) merge(static *config.Snapshot, u *xds.Update) *config.Sn
 	}
 	out.DubboRoutes = dyn.DubboRoutes
 	return &out
-}
-
-// dynamicNames returns the names of the applied dynamic listeners and
-// clusters.
-func (d *dynamicConfig) dynamicNames() (listeners, clusters []string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.last == nil {
-		return nil, nil
-	}
-	for _, l := range d.last.Listeners {
-		listeners = append(listeners, l.Name)
-	}
-	for _, c := range d.last.Clusters {
-		clusters = append(clusters, c.Name)
-	}
-	return listeners, clusters
-}
-
-// adsDump is the dynamic section of /config_dump.
-type adsDump struct {
-	Cluster     string            `json:"ads_cluster,omitempty"`
-	Delta       bool              `json:"delta,omitempty"`
-	LDS         string            `json:"lds_source"`
-	CDS         string            `json:"cds_source"`
-	Connected   bool              `json:"connected"`
-	Versions    map[string]string `json:"version_info"`
-	LastUpdated *time.Time        `json:"last_updated,omitempty"`
-	Warming     string            `json:"warming,omitempty"`
-	LastError   string            `json:"last_error,omitempty"`
-	Updates     uint64            `json:"updates_applied"`
-	Rejected    uint64            `json:"updates_rejected"`
-	Listeners   []string          `json:"dynamic_listeners"`
-	Clusters    []string          `json:"dynamic_clusters"`
-}
-
-func (d *dynamicConfig) dump() adsDump {
-	st := d.Status()
-	ls, cs := d.dynamicNames()
-	d.mu.Lock()
-	src := d.sources
-	d.mu.Unlock()
-	out := adsDump{
-		Cluster: src.ADSCluster, Delta: src.Delta, LDS: sourceName(src.LDS), CDS: sourceName(src.CDS),
-		Connected: st.Connected, Versions: map[string]string{},
-		Warming: st.Warming, LastError: st.LastError, Updates: st.Updates, Rejected: st.Rejected,
-		Listeners: ls, Clusters: cs,
-	}
-	for typ, v := range st.Versions {
-		out.Versions[typ] = v
-	}
-	if !st.LastUpdated.IsZero() {
-		t := st.LastUpdated.UTC()
-		out.LastUpdated = &t
-	}
-	return out
 }
 
 // adsDial dials the control plane over TLS when the ADS cluster has an

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	mongov3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/mongo_proxy/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -73,25 +74,19 @@ func TestDeltaADSDynamicListenerAndEndpoints(t *testing.T) {
 	if err := echoVia(p.listenerAddr("dyn"), []byte("still v2")); err != nil {
 		t.Fatalf("echo after the rejected version 3: %v", err)
 	}
-	code, body := p.get("/config_dump")
-	if code != 200 {
-		t.Fatalf("/config_dump: %d %s", code, body)
-	}
-	var dump struct {
-		Dynamic struct {
-			ADS struct {
-				Delta     bool              `json:"delta"`
-				Versions  map[string]string `json:"version_info"`
-				LastError string            `json:"last_error"`
-			} `json:"ads"`
-		} `json:"dynamic_resources"`
-	}
-	if err := json.Unmarshal([]byte(body), &dump); err != nil {
-		t.Fatalf("/config_dump is not JSON: %v\n%s", err, body)
-	}
 	// Version 2 sent no listener (nothing changed), so LDS is at 1.
-	if ads := dump.Dynamic.ADS; !ads.Delta || ads.Versions[resource.ListenerType] != "1" || ads.Versions[resource.EndpointType] != "2" || ads.LastError == "" {
-		t.Errorf("/config_dump dynamic state = %+v, want delta, lds version 1, eds 2, a last error", ads)
+	dump := configDump(t, p, "")
+	if st := xdsStatus(t, dump); st["delta"] != true || statusVersion(st, resource.ListenerType) != "1" || statusVersion(st, resource.EndpointType) != "2" || st["last_error"] == "" {
+		t.Errorf("/config_dump xDS status = %v, want delta, lds version 1, eds 2, a last error", st)
+	}
+	var dyn *adminv3.ListenersConfigDump_DynamicListener
+	for _, l := range dumpConfig(t, dump, &adminv3.ListenersConfigDump{}).GetDynamicListeners() {
+		if l.GetName() == "dyn" {
+			dyn = l
+		}
+	}
+	if dyn.GetActiveState() == nil || !strings.Contains(dyn.GetErrorState().GetDetails(), "mongo_proxy") {
+		t.Errorf("/config_dump listener dyn = %v, want active with the rejected version's error_state", dyn)
 	}
 
 	// Version 4 has no listener: removed_resources takes "dyn" away.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -274,29 +275,22 @@ func TestADSDynamicListenerAndEndpoints(t *testing.T) {
 		}
 	}
 
-	// /config_dump shows the accepted versions: LDS stays at 2.
-	code, body := p.get("/config_dump")
-	if code != 200 {
-		t.Fatalf("/config_dump: %d %s", code, body)
+	// /config_dump shows the accepted versions: LDS stays at 2; listener
+	// dyn, the same in versions 1 and 2, is active at version 1 (as in
+	// Envoy, an unchanged resource keeps its version) and carries version
+	// 3's rejection.
+	dump := configDump(t, p, "")
+	st := xdsStatus(t, dump)
+	if statusVersion(st, resource.ListenerType) != "2" || st["last_updated"] == nil || st["last_error"] == "" {
+		t.Errorf("/config_dump xDS status = %v, want lds version 2, last_updated, a last error", st)
 	}
-	var dump struct {
-		Configs []json.RawMessage `json:"configs"`
-		Dynamic struct {
-			ADS struct {
-				Versions    map[string]string `json:"version_info"`
-				LastUpdated string            `json:"last_updated"`
-				Listeners   []string          `json:"dynamic_listeners"`
-				LastError   string            `json:"last_error"`
-			} `json:"ads"`
-		} `json:"dynamic_resources"`
+	lds := dumpConfig(t, dump, &adminv3.ListenersConfigDump{})
+	if ls := lds.GetDynamicListeners(); lds.GetVersionInfo() != "2" || len(ls) != 1 || ls[0].GetName() != "dyn" ||
+		ls[0].GetActiveState().GetVersionInfo() != "1" || ls[0].GetErrorState().GetVersionInfo() != "3" {
+		t.Errorf("/config_dump listeners = %v, want dyn active at 1 with version 3's error_state", lds)
 	}
-	if err := json.Unmarshal([]byte(body), &dump); err != nil {
-		t.Fatalf("/config_dump is not JSON: %v\n%s", err, body)
-	}
-	ads := dump.Dynamic.ADS
-	if len(dump.Configs) == 0 || ads.Versions[resource.ListenerType] != "2" || ads.LastUpdated == "" ||
-		len(ads.Listeners) != 1 || ads.Listeners[0] != "dyn" || ads.LastError == "" {
-		t.Errorf("/config_dump dynamic state = %+v, want lds version 2, listener dyn, a last error\n%s", ads, body)
+	if got := activeClusterNames(t, dump); len(got) != 1 || got[0] != "app" {
+		t.Errorf("/config_dump dynamic active clusters = %v, want [app]", got)
 	}
 
 	// SIGHUP reloads the static part and keeps the dynamic one.

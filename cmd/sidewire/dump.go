@@ -1,21 +1,23 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
+	"errors"
+	"net/url"
 	"sync"
 	"time"
 
+	"github.com/sidewire/sidewire/proxy/admin"
 	"github.com/sidewire/sidewire/xds"
 )
 
 // dumper renders /config_dump from the bootstrap that is in force and,
-// when ADS runs, the dynamic state.
+// when the bootstrap has dynamic resources, what the ADS client accepted.
 type dumper struct {
-	mu      sync.Mutex
-	raw     []byte
-	updated time.Time
-	ads     *dynamicConfig
+	mu         sync.Mutex
+	raw        []byte
+	updated    time.Time
+	ads        *xds.ADSClient
+	adsCluster string
 }
 
 func newDumper(raw []byte) *dumper { return &dumper{raw: raw, updated: time.Now()} }
@@ -29,35 +31,23 @@ func (d *dumper) set(raw []byte) {
 func (d *dumper) setADS(a *dynamicConfig) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.ads = a
+	d.ads, d.adsCluster = a.client, a.sources.ADSCluster
 }
 
-// render returns Envoy's ConfigDump of the bootstrap. With ADS, a
-// top-level "dynamic_resources" object beside "configs" holds the ADS
-// client's state: versions by type URL, last_updated, the dynamic
-// listener and cluster names and the last error.
-func (d *dumper) render() ([]byte, error) {
+// render returns Envoy's ConfigDump for the query parameters of
+// /config_dump (see xds.ConfigDump.Render and xds.ParseDumpQuery); a bad
+// parameter is an *admin.BadRequestError.
+func (d *dumper) render(query url.Values) ([]byte, error) {
+	q, err := xds.ParseDumpQuery(query)
+	if err != nil {
+		var qe *xds.QueryError
+		if errors.As(err, &qe) {
+			return nil, &admin.BadRequestError{Err: err}
+		}
+		return nil, err
+	}
 	d.mu.Lock()
-	raw, updated, ads := d.raw, d.updated, d.ads
+	cd := xds.ConfigDump{Bootstrap: d.raw, Updated: d.updated, ADS: d.ads, ADSCluster: d.adsCluster}
 	d.mu.Unlock()
-	out, err := xds.BootstrapConfigDump(raw, updated)
-	if err != nil || ads == nil {
-		return out, err
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(out, &top); err != nil {
-		return nil, fmt.Errorf("render config dump: %w", err)
-	}
-	dyn, err := json.Marshal(struct {
-		ADS adsDump `json:"ads"`
-	}{ads.dump()})
-	if err != nil {
-		return nil, fmt.Errorf("render config dump: %w", err)
-	}
-	top["dynamic_resources"] = dyn
-	b, err := json.MarshalIndent(top, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("render config dump: %w", err)
-	}
-	return append(b, '\n'), nil
+	return cd.Render(q)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -103,25 +102,18 @@ func TestPathConfigDynamicConfigFS(t *testing.T) {
 }
 
 type pathSources struct {
-	LDS       string   `json:"lds_source"`
-	CDS       string   `json:"cds_source"`
-	Clusters  []string `json:"dynamic_clusters"`
-	LastError string   `json:"last_error"`
+	CDS       string
+	Clusters  []string
+	LastError string
 }
 
+// pathDump reads /config_dump: where clusters come from and the last
+// error (the xDS status extension), and the dynamic active clusters.
 func pathDump(t *testing.T, p *proc) pathSources {
 	t.Helper()
-	code, body := p.get("/config_dump")
-	if code != 200 {
-		t.Fatalf("/config_dump: %d %s", code, body)
-	}
-	var dump struct {
-		Dynamic struct {
-			ADS pathSources `json:"ads"`
-		} `json:"dynamic_resources"`
-	}
-	if err := json.Unmarshal([]byte(body), &dump); err != nil {
-		t.Fatalf("/config_dump is not JSON: %v\n%s", err, body)
-	}
-	return dump.Dynamic.ADS
+	d := configDump(t, p, "")
+	st := xdsStatus(t, d)
+	cds, _ := st["cds_source"].(string)
+	lastErr, _ := st["last_error"].(string)
+	return pathSources{CDS: cds, Clusters: activeClusterNames(t, d), LastError: lastErr}
 }

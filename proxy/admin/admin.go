@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 // Options are the admin server's dependencies.
 type Options struct {
 	Server *server.Server
-	// ConfigDump renders /config_dump; nil answers 501.
-	ConfigDump func() ([]byte, error)
+	// ConfigDump renders /config_dump for the request's query parameters;
+	// nil answers 501. A *BadRequestError answers 400 with its message.
+	ConfigDump func(query url.Values) ([]byte, error)
 	// Quit is called by /quitquitquit (the process should drain and exit).
 	Quit   func()
 	Logger *slog.Logger
@@ -100,7 +102,7 @@ var endpoints = []struct{ path, help string }{
 	{"/ready", "200 LIVE when serving; 503 while initializing, draining or after /healthcheck/fail"},
 	{"/stats", "stats in Envoy text format (?filter=REGEX, ?usedonly, ?format=json)"},
 	{"/stats/prometheus", "stats in Prometheus exposition format"},
-	{"/config_dump", "the running configuration as JSON"},
+	{"/config_dump", "the running configuration as Envoy's ConfigDump JSON (?resource=FIELD, ?mask=PATHS, ?name_regex=REGEX, ?include_eds)"},
 	{"/clusters", "upstream clusters, hosts, health and weights (?format=json)"},
 	{"/listeners", "listeners and their bound addresses (?format=json)"},
 	{"/healthcheck/fail", "POST: make /ready fail so load balancers drain this instance"},
@@ -155,13 +157,26 @@ func (a *Admin) reopenLogs(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "OK")
 }
 
-func (a *Admin) configDump(w http.ResponseWriter, _ *http.Request) {
+// BadRequestError is a ConfigDump error the request caused (a bad query
+// parameter): it answers 400 with Err's message.
+type BadRequestError struct{ Err error }
+
+func (e *BadRequestError) Error() string { return e.Err.Error() }
+
+func (e *BadRequestError) Unwrap() error { return e.Err }
+
+func (a *Admin) configDump(w http.ResponseWriter, r *http.Request) {
 	if a.opts.ConfigDump == nil {
 		http.Error(w, "config dump not available", http.StatusNotImplemented)
 		return
 	}
-	b, err := a.opts.ConfigDump()
-	if err != nil {
+	b, err := a.opts.ConfigDump(r.URL.Query())
+	var bad *BadRequestError
+	switch {
+	case errors.As(err, &bad):
+		http.Error(w, bad.Error(), http.StatusBadRequest)
+		return
+	case err != nil:
 		http.Error(w, "render config dump: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
