@@ -53,14 +53,14 @@ func (s *Store) EnvoyTextHandler() http.Handler {
 
 // numericStat is a counter or a gauge seen through what /stats prints.
 type numericStat struct {
-	name  string
+	id    *statID
 	used  bool
 	value []byte // formatted value
 }
 
 // mergeNumeric calls fn for every counter and gauge that passes p, in
 // name order.
-func (v *sortedStats) mergeNumeric(p *statsParams, fn func(name string, value []byte)) {
+func (v *sortedStats) mergeNumeric(p *statsParams, fn func(id *statID, value []byte)) {
 	var scratch [24]byte
 	cs, gs := v.counters, v.gauges
 	if !p.wants(typeCounters) {
@@ -71,25 +71,27 @@ func (v *sortedStats) mergeNumeric(p *statsParams, fn func(name string, value []
 	}
 	for len(cs) > 0 || len(gs) > 0 {
 		var st numericStat
-		if len(gs) == 0 || len(cs) > 0 && cs[0].m.name <= gs[0].m.name {
+		if len(gs) == 0 || len(cs) > 0 && compareNames(&cs[0].id, &gs[0].id) <= 0 {
 			c := cs[0]
 			cs = cs[1:]
-			st = numericStat{name: c.m.name, used: c.Used(), value: strconv.AppendUint(scratch[:0], c.Value(), 10)}
+			st = numericStat{id: &c.id, used: c.Used(), value: strconv.AppendUint(scratch[:0], c.Value(), 10)}
 		} else {
 			g := gs[0]
 			gs = gs[1:]
-			st = numericStat{name: g.m.name, used: g.Used(), value: strconv.AppendInt(scratch[:0], g.Value(), 10)}
+			st = numericStat{id: &g.id, used: g.Used(), value: strconv.AppendInt(scratch[:0], g.Value(), 10)}
 		}
-		if p.show(st.name, st.used) {
-			fn(st.name, st.value)
+		if p.show(st.id, st.used) {
+			fn(st.id, st.value)
 		}
 	}
 }
 
 func (s *Store) writeEnvoyText(w *bufio.Writer, p statsParams) {
 	v := s.view()
-	v.mergeNumeric(&p, func(name string, value []byte) {
-		_, _ = w.WriteString(name)
+	var name []byte
+	v.mergeNumeric(&p, func(id *statID, value []byte) {
+		name = id.appendName(name[:0])
+		_, _ = w.Write(name)
 		_, _ = w.WriteString(": ")
 		_, _ = w.Write(value)
 		_ = w.WriteByte('\n')
@@ -99,10 +101,10 @@ func (s *Store) writeEnvoyText(w *bufio.Writer, p statsParams) {
 	}
 	buf := make([]byte, 0, 256)
 	for _, h := range v.histograms {
-		if !p.show(h.m.name, h.Used()) {
+		if !p.show(&h.id, h.Used()) {
 			continue
 		}
-		buf = append(buf[:0], h.m.name...)
+		buf = h.id.appendName(buf[:0])
 		buf = append(buf, ": "...)
 		snap := h.snapshot()
 		if snap.count == 0 {
@@ -135,10 +137,12 @@ func (s *Store) writeEnvoyJSON(w io.Writer, p statsParams) {
 		}
 		first = false
 	}
-	v.mergeNumeric(&p, func(name string, value []byte) {
+	var name []byte
+	v.mergeNumeric(&p, func(id *statID, value []byte) {
 		sep()
 		buf = append(buf, `{"name":`...)
-		buf = appendJSONString(buf, name)
+		name = id.appendName(name[:0])
+		buf = appendJSONString(buf, bytesView(name))
 		buf = append(buf, `,"value":`...)
 		buf = append(buf, value...)
 		buf = append(buf, '}')
@@ -150,7 +154,7 @@ func (s *Store) writeEnvoyJSON(w io.Writer, p statsParams) {
 	if p.wants(typeHistograms) {
 		hfirst := true
 		for _, h := range v.histograms {
-			if !p.show(h.m.name, h.Used()) {
+			if !p.show(&h.id, h.Used()) {
 				continue
 			}
 			if hfirst {
@@ -160,7 +164,8 @@ func (s *Store) writeEnvoyJSON(w io.Writer, p statsParams) {
 			} else {
 				buf = append(buf, ',')
 			}
-			buf = appendHistogramJSON(buf, h)
+			name = h.id.appendName(name[:0])
+			buf = appendHistogramJSON(buf, bytesView(name), h)
 		}
 		if !hfirst {
 			buf = append(buf, "]}}"...)
@@ -181,10 +186,10 @@ func appendQuantileHeader(b []byte) []byte {
 	return append(b, `],"computed_quantiles":[`...)
 }
 
-func appendHistogramJSON(b []byte, h *Histogram) []byte {
+func appendHistogramJSON(b []byte, name string, h *Histogram) []byte {
 	snap := h.snapshot()
 	b = append(b, `{"name":`...)
-	b = appendJSONString(b, h.m.name)
+	b = appendJSONString(b, name)
 	b = append(b, `,"values":[`...)
 	for i, pc := range percentiles {
 		if i > 0 {

@@ -27,22 +27,42 @@ const numBuckets = len(bucketBounds) + 1
 var percentiles = [...]float64{0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100}
 
 // Histogram records a distribution of uint64 samples in Envoy's default
-// buckets (Envoy's histogram). Record is lock-free and never allocates.
+// buckets (Envoy's histogram). Record is lock-free and never allocates
+// after the first sample: the buckets are allocated then, so a histogram
+// that never records (most of them, with many clusters) stays small.
 type Histogram struct {
-	counts [numBuckets]atomic.Uint64 // per bucket, not cumulative
+	counts atomic.Pointer[histCounts] // nil until the first Record
 	sum    atomic.Uint64
 	used   atomic.Bool
 	unit   Unit
-	m      *meta
+	id     statID
+	next   *Histogram // in its node's list
 }
+
+// histCounts are the per-bucket (not cumulative) sample counts.
+type histCounts [numBuckets]atomic.Uint64
 
 // Record adds one sample.
 func (h *Histogram) Record(v uint64) {
-	h.counts[bucketIndex(v)].Add(1)
+	c := h.counts.Load()
+	if c == nil {
+		c = h.allocCounts()
+	}
+	c[bucketIndex(v)].Add(1)
 	h.sum.Add(v)
 	if !h.used.Load() {
 		h.used.Store(true)
 	}
+}
+
+// allocCounts installs the buckets; of racing first samples one wins and
+// the others use its buckets.
+func (h *Histogram) allocCounts() *histCounts {
+	c := new(histCounts)
+	if h.counts.CompareAndSwap(nil, c) {
+		return c
+	}
+	return h.counts.Load()
 }
 
 // bucketIndex returns the first bucket whose limit is >= v, or the
@@ -63,8 +83,8 @@ func bucketIndex(v uint64) int {
 // Used reports whether a sample was ever recorded.
 func (h *Histogram) Used() bool { return h.used.Load() }
 
-// Name returns the full Envoy stat name.
-func (h *Histogram) Name() string { return h.m.name }
+// Name returns the full Envoy stat name (built on each call).
+func (h *Histogram) Name() string { return h.id.name() }
 
 // Unit returns the unit given at creation.
 func (h *Histogram) Unit() Unit { return h.unit }
@@ -75,7 +95,8 @@ func (h *Histogram) Count() uint64 { return h.snapshot().count }
 // Sum returns the sum of the samples recorded.
 func (h *Histogram) Sum() uint64 { return h.sum.Load() }
 
-func (h *Histogram) meta() *meta { return h.m }
+func (h *Histogram) statID() *statID   { return &h.id }
+func (h *Histogram) link() **Histogram { return &h.next }
 
 // histSnapshot is a histogram read at one moment. Buckets are read one by
 // one while writers run, so count is derived from them: the +Inf bucket
@@ -88,9 +109,11 @@ type histSnapshot struct {
 
 func (h *Histogram) snapshot() histSnapshot {
 	var s histSnapshot
-	for i := range h.counts {
-		s.counts[i] = h.counts[i].Load()
-		s.count += s.counts[i]
+	if c := h.counts.Load(); c != nil {
+		for i := range c {
+			s.counts[i] = c[i].Load()
+			s.count += s.counts[i]
+		}
 	}
 	s.sum = h.sum.Load()
 	return s

@@ -27,7 +27,8 @@ func (s *Store) Lint() error {
 	kinds := make(map[string]string)    // family -> kind
 	series := make(map[string]string)   // family{labels} -> Envoy name
 	reserved := make(map[string]string) // histogram series names -> family
-	check := func(m *meta, kind string) {
+	check := func(id *statID, kind string) meta {
+		m := id.meta()
 		errs = append(errs, lintMeta(m)...)
 		if k, ok := kinds[m.prom]; ok && k != kind {
 			errs = append(errs, fmt.Errorf("lint stat %s: family %s is both a %s and a %s", m.name, m.prom, k, kind))
@@ -38,17 +39,18 @@ func (s *Store) Lint() error {
 			errs = append(errs, fmt.Errorf("lint stat %s: same Prometheus series %s as %s", m.name, key, other))
 		}
 		series[key] = m.name
+		return m
 	}
 	for _, c := range v.counters {
-		check(c.m, "counter")
+		check(&c.id, "counter")
 	}
 	for _, g := range v.gauges {
-		check(g.m, "gauge")
+		check(&g.id, "gauge")
 	}
 	for _, h := range v.histograms {
-		check(h.m, "histogram")
+		m := check(&h.id, "histogram")
 		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-			reserved[h.m.prom+suffix] = h.m.prom
+			reserved[m.prom+suffix] = m.prom
 		}
 	}
 	for fam, kind := range kinds {
@@ -60,7 +62,7 @@ func (s *Store) Lint() error {
 	return errors.Join(errs...)
 }
 
-func lintMeta(m *meta) []error {
+func lintMeta(m meta) []error {
 	var errs []error
 	for _, l := range m.literals {
 		if !validSegment(l) {

@@ -24,6 +24,8 @@ type statsParams struct {
 	filter   *regexp.Regexp // nil: no filter
 	typ      statType
 	format   string // "", "text", "json" or "prometheus"
+	// name is scratch space for the full names filter matches.
+	name []byte
 }
 
 // ParamError is a bad admin query parameter; handlers answer 400 with it.
@@ -68,11 +70,15 @@ func parseStatsParams(q url.Values) (statsParams, error) {
 }
 
 // show reports whether a stat passes the usedonly and filter parameters.
-func (p *statsParams) show(name string, used bool) bool {
+func (p *statsParams) show(id *statID, used bool) bool {
 	if p.usedOnly && !used {
 		return false
 	}
-	return p.filter == nil || p.filter.MatchString(name)
+	if p.filter == nil {
+		return true
+	}
+	p.name = id.appendName(p.name[:0])
+	return p.filter.Match(p.name)
 }
 
 func (p *statsParams) wants(t statType) bool { return p.typ == typeAll || p.typ == t }

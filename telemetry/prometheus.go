@@ -89,26 +89,26 @@ func (s *Store) writePrometheus(w io.Writer, p statsParams) error {
 	pw := promWriter{w: w, buf: make([]byte, 0, 4096)}
 	if p.wants(typeCounters) {
 		for _, c := range v.countersByFamily {
-			if p.show(c.m.name, c.Used()) {
-				pw.family(c.m.prom, "counter")
-				pw.sample(c.m.prom, "", c.m.labels, "", c.Value())
+			if p.show(&c.id, c.Used()) {
+				pw.family(c.id.fam.prom, "counter")
+				pw.sample(c.id.fam.prom, "", c.id.tags.labels, "", c.Value())
 			}
 		}
 		pw.endFamily()
 	}
 	if p.wants(typeGauges) {
 		for _, g := range v.gaugesByFamily {
-			if p.show(g.m.name, g.Used()) {
-				pw.family(g.m.prom, "gauge")
-				pw.gauge(g.m.prom, g.m.labels, g.Value())
+			if p.show(&g.id, g.Used()) {
+				pw.family(g.id.fam.prom, "gauge")
+				pw.gauge(g.id.fam.prom, g.id.tags.labels, g.Value())
 			}
 		}
 		pw.endFamily()
 	}
 	if p.wants(typeHistograms) {
 		for _, h := range v.histogramsByFamily {
-			if p.show(h.m.name, h.Used()) {
-				pw.family(h.m.prom, "histogram")
+			if p.show(&h.id, h.Used()) {
+				pw.family(h.id.fam.prom, "histogram")
 				pw.histogram(h)
 			}
 		}
@@ -243,13 +243,13 @@ var leLabels = func() [len(bucketBounds)]string {
 // histogram writes the cumulative buckets, _sum and _count of h.
 func (pw *promWriter) histogram(h *Histogram) {
 	pw.hist = h.snapshot()
-	m := h.m
+	prom, labels := h.id.fam.prom, h.id.tags.labels
 	var cum uint64
 	for i := range bucketBounds {
 		cum += pw.hist.counts[i]
-		pw.sample(m.prom, "_bucket", m.labels, leLabels[i], cum)
+		pw.sample(prom, "_bucket", labels, leLabels[i], cum)
 	}
-	pw.sample(m.prom, "_bucket", m.labels, `le="+Inf"`, pw.hist.count)
-	pw.sample(m.prom, "_sum", m.labels, "", pw.hist.sum)
-	pw.sample(m.prom, "_count", m.labels, "", pw.hist.count)
+	pw.sample(prom, "_bucket", labels, `le="+Inf"`, pw.hist.count)
+	pw.sample(prom, "_sum", labels, "", pw.hist.sum)
+	pw.sample(prom, "_count", labels, "", pw.hist.count)
 }

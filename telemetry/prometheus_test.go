@@ -279,7 +279,7 @@ func TestAcceptsGzip(t *testing.T) {
 func storeWithStats(n int) *Store {
 	s := NewStore()
 	perCluster := 100
-	for i := 0; len(s.counters)+len(s.gauges)+len(s.histograms) < n; i++ {
+	for i := 0; s.numStats() < n; i++ {
 		sc := s.Root().Sub("cluster").Tagged("envoy_cluster_name", fmt.Sprintf("service_%d", i))
 		for j := 0; j < perCluster-2; j++ {
 			sc.Counter(fmt.Sprintf("stat_%d", j)).Add(uint64(j))

@@ -76,25 +76,26 @@ func (s *Scope) Name() string { return s.name }
 // Counter returns the counter named name under this scope, creating it on
 // first use. name may contain dots ("health_check.attempt").
 func (s *Scope) Counter(name string) *Counter {
-	return s.store.counter(joinName(s.name, name), s, name)
+	return s.store.counter(s, name)
 }
 
 // Gauge returns the gauge named name under this scope, creating it on
 // first use.
 func (s *Scope) Gauge(name string) *Gauge {
-	return s.store.gauge(joinName(s.name, name), s, name)
+	return s.store.gauge(s, name)
 }
 
 // Histogram returns the histogram named name under this scope, creating
 // it on first use. The unit of the first creation wins.
 func (s *Scope) Histogram(name string, unit Unit) *Histogram {
-	return s.store.histogram(joinName(s.name, name), unit, s, name)
+	return s.store.histogram(s, name, unit)
 }
 
-// meta describes one stat. It is immutable once built. When the same full
-// name is requested twice the first meta is kept, tags included. What all
-// stats of one family, or of one scope, have in common is shared, so a
-// stat costs little more than its name (many clusters mean many stats).
+// meta describes one stat with its full name built: what Lint checks.
+// When the same full name is requested twice the first stat is kept,
+// tags included. What all stats of one family, or of one scope, have in
+// common is shared, so a stat costs little more than its value (many
+// clusters mean many stats).
 type meta struct {
 	name string // full Envoy name: cluster.foo.upstream_cx_total
 	*family
@@ -105,18 +106,19 @@ type meta struct {
 type family struct {
 	extracted string   // name without tag values: cluster.upstream_cx_total
 	stat      string   // the leaf name given to Counter/Gauge/Histogram
+	leaf      string   // its last segment
 	prom      string   // Prometheus family: envoy_cluster_upstream_cx_total
 	literals  []string // literal segments of the scope
 }
 
-// meta builds the meta of the stat full, named stat in s. It runs with
-// the store's mutex held.
-func (s *Scope) meta(full, stat string) *meta {
+// id returns the identity of a new stat named stat in s, in node. It
+// runs with the store's mutex held.
+func (s *Scope) id(node *statNode, stat string) statID {
 	tagged := s.tagged
 	if tagged == nil {
 		tagged = noTags
 	}
-	return &meta{name: full, family: s.store.family(s, stat), scopeTags: tagged}
+	return statID{node: node, fam: s.store.family(s, stat), tags: tagged}
 }
 
 // family returns the shared family of stat in s, making it on first use.
@@ -132,12 +134,22 @@ func (st *Store) family(s *Scope, stat string) *family {
 		f = &family{
 			extracted: joinName(s.lit, stat),
 			stat:      stat,
+			leaf:      lastSegment(stat),
 			prom:      promFamily(s.literals, stat),
 			literals:  s.literals,
 		}
 		byStat[stat] = f
 	}
 	return f
+}
+
+// lastSegment returns what follows the last '.' of name (all of it when
+// there is none).
+func lastSegment(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
 }
 
 func joinName(prefix, name string) string {

@@ -6,13 +6,45 @@ import "sync/atomic"
 // updated by different cores never share a cache line.
 const cacheLine = 64
 
+// statID is what a stat knows about its name: the store node holding it
+// (whose name is the full name up to the last '.') and the family and
+// tags of the scope that created it. All three are shared: a stat costs
+// its value and these three pointers, not a copy of its name.
+type statID struct {
+	node *statNode
+	fam  *family
+	tags *scopeTags
+}
+
+// leaf returns the last segment of the stat's name.
+func (id *statID) leaf() string { return id.fam.leaf }
+
+// name returns the full Envoy name. It allocates; the admin handlers
+// write the two parts instead.
+func (id *statID) name() string { return joinName(id.node.name, id.leaf()) }
+
+// appendName appends the full Envoy name to b.
+func (id *statID) appendName(b []byte) []byte {
+	if id.node.name != "" {
+		b = append(b, id.node.name...)
+		b = append(b, '.')
+	}
+	return append(b, id.leaf()...)
+}
+
+// meta returns the stat's description with its full name built.
+func (id *statID) meta() meta {
+	return meta{name: id.name(), family: id.fam, scopeTags: id.tags}
+}
+
 // Counter is a monotonically increasing uint64 (Envoy's counter). Its
 // methods are lock-free and never allocate.
 type Counter struct {
 	v    atomic.Uint64
 	used atomic.Bool
-	m    *meta
-	_    [cacheLine - 24]byte
+	id   statID
+	next *Counter // in its node's list
+	_    [cacheLine - 48]byte
 }
 
 // Inc adds one.
@@ -33,8 +65,9 @@ func (c *Counter) Value() uint64 { return c.v.Load() }
 // Used reports whether the counter was ever written (Envoy's usedonly).
 func (c *Counter) Used() bool { return c.used.Load() }
 
-// Name returns the full Envoy stat name.
-func (c *Counter) Name() string { return c.m.name }
+// Name returns the full Envoy stat name. It builds the string on each
+// call: the store keeps names in parts.
+func (c *Counter) Name() string { return c.id.name() }
 
 // markUsed sets the used flag; the load keeps the common path a plain
 // read of a shared cache line instead of a write.
@@ -44,15 +77,17 @@ func (c *Counter) markUsed() {
 	}
 }
 
-func (c *Counter) meta() *meta { return c.m }
+func (c *Counter) statID() *statID { return &c.id }
+func (c *Counter) link() **Counter { return &c.next }
 
 // Gauge is a value that goes up and down (Envoy's gauge). Its methods are
 // lock-free and never allocate.
 type Gauge struct {
 	v    atomic.Int64
 	used atomic.Bool
-	m    *meta
-	_    [cacheLine - 24]byte
+	id   statID
+	next *Gauge // in its node's list
+	_    [cacheLine - 48]byte
 }
 
 // Inc adds one.
@@ -82,8 +117,8 @@ func (g *Gauge) Value() int64 { return g.v.Load() }
 // Used reports whether the gauge was ever written.
 func (g *Gauge) Used() bool { return g.used.Load() }
 
-// Name returns the full Envoy stat name.
-func (g *Gauge) Name() string { return g.m.name }
+// Name returns the full Envoy stat name (built on each call).
+func (g *Gauge) Name() string { return g.id.name() }
 
 func (g *Gauge) markUsed() {
 	if !g.used.Load() {
@@ -91,7 +126,8 @@ func (g *Gauge) markUsed() {
 	}
 }
 
-func (g *Gauge) meta() *meta { return g.m }
+func (g *Gauge) statID() *statID { return &g.id }
+func (g *Gauge) link() **Gauge   { return &g.next }
 
 // Unit is the unit of a histogram's recorded values (Envoy's
 // Histogram::Unit). It does not change the buckets; it tells consumers

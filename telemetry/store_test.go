@@ -13,65 +13,65 @@ func TestStatNames(t *testing.T) {
 	tests := []struct {
 		desc             string
 		name, prom, labs string
-		got              *meta
+		got              meta
 	}{
 		{
 			desc: "cluster counter",
-			got:  cluster.Counter("upstream_cx_total").m,
+			got:  cluster.Counter("upstream_cx_total").id.meta(),
 			name: "cluster.foo.upstream_cx_total",
 			prom: "envoy_cluster_upstream_cx_total",
 			labs: `envoy_cluster_name="foo"`,
 		},
 		{
 			desc: "listener address with dots",
-			got:  root.Sub("listener").Tagged("envoy_listener_address", "127.0.0.1_10000").Counter("downstream_cx_total").m,
+			got:  root.Sub("listener").Tagged("envoy_listener_address", "127.0.0.1_10000").Counter("downstream_cx_total").id.meta(),
 			name: "listener.127.0.0.1_10000.downstream_cx_total",
 			prom: "envoy_listener_downstream_cx_total",
 			labs: `envoy_listener_address="127.0.0.1_10000"`,
 		},
 		{
 			desc: "tcp prefix",
-			got:  root.Sub("tcp").Tagged("envoy_tcp_prefix", "ingress").Counter("downstream_cx_total").m,
+			got:  root.Sub("tcp").Tagged("envoy_tcp_prefix", "ingress").Counter("downstream_cx_total").id.meta(),
 			name: "tcp.ingress.downstream_cx_total",
 			prom: "envoy_tcp_downstream_cx_total",
 			labs: `envoy_tcp_prefix="ingress"`,
 		},
 		{
 			desc: "dotted leaf name",
-			got:  cluster.Counter("health_check.attempt").m,
+			got:  cluster.Counter("health_check.attempt").id.meta(),
 			name: "cluster.foo.health_check.attempt",
 			prom: "envoy_cluster_health_check_attempt",
 			labs: `envoy_cluster_name="foo"`,
 		},
 		{
 			desc: "literal under a tag",
-			got:  cluster.Sub("circuit_breakers").Sub("default").Gauge("cx_open").m,
+			got:  cluster.Sub("circuit_breakers").Sub("default").Gauge("cx_open").id.meta(),
 			name: "cluster.foo.circuit_breakers.default.cx_open",
 			prom: "envoy_cluster_circuit_breakers_default_cx_open",
 			labs: `envoy_cluster_name="foo"`,
 		},
 		{
 			desc: "untagged gauge",
-			got:  root.Sub("server").Gauge("live").m,
+			got:  root.Sub("server").Gauge("live").id.meta(),
 			name: "server.live",
 			prom: "envoy_server_live",
 		},
 		{
 			desc: "root stat",
-			got:  root.Counter("x").m,
+			got:  root.Counter("x").id.meta(),
 			name: "x",
 			prom: "envoy_x",
 		},
 		{
 			desc: "two tags, label value escaped",
-			got:  root.Sub("http").Tagged("envoy_http_conn_manager_prefix", `a"b\c`).Sub("rq").Tagged("envoy_response_code", "200").Counter("n").m,
+			got:  root.Sub("http").Tagged("envoy_http_conn_manager_prefix", `a"b\c`).Sub("rq").Tagged("envoy_response_code", "200").Counter("n").id.meta(),
 			name: `http.a"b\c.rq.200.n`,
 			prom: "envoy_http_rq_n",
 			labs: `envoy_http_conn_manager_prefix="a\"b\\c",envoy_response_code="200"`,
 		},
 		{
 			desc: "bad characters sanitized",
-			got:  root.Sub("my-filter").Histogram("time:ms", Milliseconds).m,
+			got:  root.Sub("my-filter").Histogram("time:ms", Milliseconds).id.meta(),
 			name: "my-filter.time:ms",
 			prom: "envoy_my_filter_time_ms",
 		},

@@ -39,10 +39,8 @@ func (t *translator) address(path string, a *corev3.Address, kind addrKind) conf
 	if sa.GetProtocol() != corev3.SocketAddress_TCP {
 		t.errs.add(field(sp, "protocol"), "only TCP is supported, got %s", sa.GetProtocol())
 	}
-	host := sa.GetAddress()
-	if ip, err := netip.ParseAddr(host); err == nil {
-		host = ip.String()
-	} else {
+	host, isIP := canonicalIP(sa.GetAddress())
+	if !isIP {
 		switch {
 		case kind == bindAddr:
 			t.errs.add(field(sp, "address"), "%q is not an IP address", host)
@@ -61,6 +59,21 @@ func (t *translator) address(path string, a *corev3.Address, kind addrKind) conf
 		t.errs.add(field(sp, "port_value"), "an upstream port is required")
 	}
 	return config.Address{Host: host, Port: port}
+}
+
+// canonicalIP returns s in canonical form ("::1", not "0:0::1") when it
+// is an IP literal. The string received is kept when it is canonical
+// already, the usual case, rather than making an equal one per endpoint.
+func canonicalIP(s string) (string, bool) {
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return s, false
+	}
+	var buf [64]byte
+	if c := ip.AppendTo(buf[:0]); string(c) != s {
+		return string(c), true
+	}
+	return s, true
 }
 
 // isHostname reports whether s is a syntactically valid DNS name

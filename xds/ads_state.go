@@ -45,6 +45,10 @@ type adsState struct {
 	// engine.mu. An unchanged cluster and assignment give the same copy
 	// back, so the server sees the same pointer and skips the cluster.
 	withEndpoints *map[string]edsCopy
+	// warmed is set when warming found nothing missing, and kept through
+	// changes that cannot make anything missing (assignments over ADS),
+	// so the check is not redone for each EDS update.
+	warmed bool
 
 	// Sorted names derived from the maps, computed on first use and
 	// shared by clones (read-only); apply resets those a change
@@ -67,6 +71,9 @@ func (l *lazy[T]) get(f func() T) T {
 
 // invalidate resets the derived names a change of typ may change.
 func (s *adsState) invalidate(typ string) {
+	if typ != EndpointTypeURL {
+		s.warmed = false
+	}
 	switch typ {
 	case ListenerTypeURL:
 		s.listenerNames, s.adsSDS, s.adsDRDS = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
@@ -261,6 +268,9 @@ func (s *adsState) pruneEndpoints(added []string) {
 // clusters: a state with no listeners is ready as soon as its EDS
 // clusters are.
 func (s *adsState) warming() string {
+	if s.warmed {
+		return ""
+	}
 	var missing []string
 	for _, n := range s.edsNames() {
 		if s.endpoints[n] == nil {
@@ -277,6 +287,7 @@ func (s *adsState) warming() string {
 	missing = append(missing, s.missingSecrets()...)
 	missing = append(missing, s.missingDubboRoutes()...)
 	slices.Sort(missing)
+	s.warmed = len(missing) == 0
 	return strings.Join(slices.Compact(missing), ", ")
 }
 
@@ -339,24 +350,36 @@ func (s *adsState) update(changed string) *Update {
 	for _, n := range s.sortedListeners() {
 		u.Listeners = append(u.Listeners, s.listeners[n])
 	}
-	prev := *s.withEndpoints
-	next := make(map[string]edsCopy, len(prev))
+	// The copies are updated in place: an update changes few of them.
+	copies := *s.withEndpoints
+	if copies == nil {
+		copies = make(map[string]edsCopy, len(s.clusters))
+		*s.withEndpoints = copies
+	}
+	eds := 0
 	u.Clusters = make([]*config.Cluster, 0, len(s.clusters))
 	for _, n := range s.sortedClusters() {
 		c := s.clusters[n]
 		if c.Type == config.EDS {
+			eds++
 			la := s.endpoints[edsName(c)]
-			e, ok := prev[n]
+			e, ok := copies[n]
 			if !ok || e.base != c || e.la != la {
 				cc := *c
 				cc.LoadAssignment = la
 				e = edsCopy{base: c, out: &cc, la: la}
+				copies[n] = e
 			}
-			next[n] = e
 			c = e.out
 		}
 		u.Clusters = append(u.Clusters, c)
 	}
-	*s.withEndpoints = next
+	if len(copies) > eds { // EDS clusters went away, or changed type
+		for n := range copies {
+			if c := s.clusters[n]; c == nil || c.Type != config.EDS {
+				delete(copies, n)
+			}
+		}
+	}
 	return u
 }

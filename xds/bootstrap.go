@@ -93,7 +93,8 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 	}
 	t.precheck("", top)
 	snap := &config.Snapshot{
-		Node: config.Node{ID: b.GetNode().GetId(), Cluster: b.GetNode().GetCluster()},
+		Node:  config.Node{ID: b.GetNode().GetId(), Cluster: b.GetNode().GetCluster()},
+		Stats: config.StatsOptions{DeferredCreation: b.GetDeferredStatOptions().GetEnableDeferredCreationStats()},
 	}
 	if a := b.GetAdmin(); a != nil {
 		snap.Admin = t.admin("admin", a)

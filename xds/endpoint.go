@@ -37,8 +37,12 @@ func (t *translator) loadAssignment(path string, la *endpointv3.ClusterLoadAssig
 	out := &config.LoadAssignment{
 		OverprovisioningFactor: uint32Or(la.GetPolicy().GetOverprovisioningFactor(), defaultOverprovisioningFactor),
 	}
+	// Sized up front: the assignments of a large EDS config are most of
+	// what it keeps, and append's doubling would leave a third unused.
+	if n := len(la.GetEndpoints()); n > 0 {
+		out.Localities = make([]config.LocalityEndpoints, 0, n)
+	}
 	for i, lle := range la.GetEndpoints() {
-		lp := index(field(path, "endpoints"), i)
 		loc := config.LocalityEndpoints{
 			Region:   lle.GetLocality().GetRegion(),
 			Zone:     lle.GetLocality().GetZone(),
@@ -46,12 +50,47 @@ func (t *translator) loadAssignment(path string, la *endpointv3.ClusterLoadAssig
 			Weight:   lle.GetLoadBalancingWeight().GetValue(),
 			Priority: lle.GetPriority(),
 		}
+		if n := len(lle.GetLbEndpoints()); n > 0 {
+			loc.Endpoints = make([]config.Endpoint, 0, n)
+		}
 		for j, lbe := range lle.GetLbEndpoints() {
+			if ep, ok := plainEndpoint(lbe); ok {
+				loc.Endpoints = append(loc.Endpoints, ep)
+				continue
+			}
+			lp := index(field(path, "endpoints"), i)
 			loc.Endpoints = append(loc.Endpoints, t.lbEndpoint(index(field(lp, "lb_endpoints"), j), lbe, kind))
 		}
 		out.Localities = append(out.Localities, loc)
 	}
 	return out
+}
+
+// plainEndpoint translates the usual endpoint, a TCP socket address with
+// an IP literal and a port and no metadata, as lbEndpoint would, without
+// building the field paths only errors need (with 100,000 endpoints they
+// were most of what a full EDS update allocated). ok is false for any
+// other endpoint: lbEndpoint then translates it and reports problems.
+func plainEndpoint(lbe *endpointv3.LbEndpoint) (config.Endpoint, bool) {
+	ep := lbe.GetEndpoint()
+	sa := ep.GetAddress().GetSocketAddress()
+	if sa == nil || sa.GetProtocol() != corev3.SocketAddress_TCP || lbe.GetMetadata() != nil {
+		return config.Endpoint{}, false
+	}
+	pv, ok := sa.GetPortSpecifier().(*corev3.SocketAddress_PortValue)
+	if !ok || pv.PortValue == 0 {
+		return config.Endpoint{}, false
+	}
+	host, isIP := canonicalIP(sa.GetAddress())
+	if !isIP {
+		return config.Endpoint{}, false
+	}
+	return config.Endpoint{
+		Address:  config.Address{Host: host, Port: pv.PortValue},
+		Hostname: ep.GetHostname(),
+		Weight:   uint32Or(lbe.GetLoadBalancingWeight(), defaultEndpointWeight),
+		Health:   healthStatus(lbe.GetHealthStatus()),
+	}, true
 }
 
 func (t *translator) lbEndpoint(path string, lbe *endpointv3.LbEndpoint, kind addrKind) config.Endpoint {

@@ -32,8 +32,9 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	// Bootstrap.
 	"envoy.config.bootstrap.v3.Bootstrap": {
 		"node": use, "static_resources": use, "admin": use, "layered_runtime": use,
-		"dynamic_resources": use,
+		"dynamic_resources": use, "deferred_stat_options": use,
 	},
+	"envoy.config.bootstrap.v3.Bootstrap.DeferredStatOptions": {"enable_deferred_creation_stats": use},
 	"envoy.config.bootstrap.v3.Bootstrap.DynamicResources": {
 		"ads_config": use, "lds_config": use, "cds_config": use,
 	},

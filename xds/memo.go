@@ -23,21 +23,32 @@ type memo struct {
 	types map[string]*typeMemo
 }
 
-// typeMemo holds the entries of one type: cur those of the accepted
-// state, next those the change being applied found or made.
+// typeMemo holds the entries of one type. Between changes they are those
+// of the accepted state. A change marks the entries it finds with its
+// generation and adds those it makes: accepted, it drops the entries it
+// did not mark; rejected, it drops those it added. A change that resends
+// most resources thus updates the map in place rather than building a
+// new one.
 type typeMemo struct {
-	m         *memo
-	cur, next map[digest]memoEntry
+	m       *memo
+	typ     string // the type URL of the changes
+	entries map[digest]memoEntry
+	gen     uint64   // of the change under way
+	open    bool     // a change is under way
+	hits    int      // entries the change found (each once)
+	added   []digest // entries the change made
 }
 
-// digest is a 128-bit seeded hash of a resource's type URL and bytes.
-// The seeds are random per process, so a control plane cannot aim for a
-// collision; by chance one is negligible (about n²/2^129 for n entries).
+// digest is a 128-bit seeded hash of a resource's bytes (and of its type
+// URL, when it is not the change's). The seeds are random per process,
+// so a control plane cannot aim for a collision; by chance one is
+// negligible (about n²/2^129 for n entries).
 type digest [2]uint64
 
 type memoEntry struct {
 	name  string
 	value any
+	gen   uint64 // the last change that found or made it
 }
 
 func newMemo() *memo {
@@ -53,36 +64,55 @@ func (m *memo) forChange(ch *change) *typeMemo {
 	}
 	tm := m.types[ch.typ]
 	if tm == nil {
-		tm = &typeMemo{m: m}
+		tm = &typeMemo{m: m, typ: ch.typ, entries: make(map[digest]memoEntry, len(ch.resources))}
 		m.types[ch.typ] = tm
 	}
-	tm.next = make(map[digest]memoEntry, len(ch.resources))
+	tm.gen++
+	tm.open, tm.hits, tm.added = true, 0, tm.added[:0]
 	return tm
 }
 
 // commit makes the entries of the change just accepted the memo of typ;
 // discard drops them after a rejection.
 func (m *memo) commit(typ string) {
-	if tm := m.types[typ]; tm != nil && tm.next != nil {
-		tm.cur, tm.next = tm.next, nil
+	tm := m.types[typ]
+	if tm == nil || !tm.open {
+		return
+	}
+	tm.open = false
+	if tm.hits+len(tm.added) == len(tm.entries) {
+		return // every entry was found or made by the change
+	}
+	for d, e := range tm.entries {
+		if e.gen != tm.gen {
+			delete(tm.entries, d)
+		}
 	}
 }
 
 func (m *memo) discard(typ string) {
-	if tm := m.types[typ]; tm != nil {
-		tm.next = nil
+	tm := m.types[typ]
+	if tm == nil || !tm.open {
+		return
+	}
+	tm.open = false
+	for _, d := range tm.added {
+		delete(tm.entries, d)
 	}
 }
 
+// size returns the number of entries.
+func (tm *typeMemo) size() int { return len(tm.entries) }
+
+// digest hashes a resource's bytes, and its type URL when it is not the
+// change's (every resource of a well-formed response is of its type).
 func (tm *typeMemo) digest(a *anypb.Any) digest {
 	var d digest
 	for i, seed := range tm.m.seeds {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		h.WriteString(a.GetTypeUrl())
-		h.WriteByte(0)
-		h.Write(a.GetValue())
-		d[i] = h.Sum64()
+		d[i] = maphash.Bytes(seed, a.GetValue())
+		if t := a.GetTypeUrl(); t != tm.typ {
+			d[i] = maphash.Comparable(seed, [2]uint64{d[i], maphash.String(seed, t)})
+		}
 	}
 	return d
 }
@@ -90,13 +120,18 @@ func (tm *typeMemo) digest(a *anypb.Any) digest {
 // lookup returns the remembered translation of a resource with digest
 // d and keeps it for the next state.
 func (tm *typeMemo) lookup(d digest) (memoEntry, bool) {
-	e, ok := tm.cur[d]
-	if ok {
-		tm.next[d] = e
+	e, ok := tm.entries[d]
+	if ok && e.gen != tm.gen {
+		e.gen = tm.gen
+		tm.entries[d] = e
+		tm.hits++
 	}
 	return e, ok
 }
 
 func (tm *typeMemo) store(d digest, name string, value any) {
-	tm.next[d] = memoEntry{name: name, value: value}
+	if _, ok := tm.entries[d]; !ok {
+		tm.added = append(tm.added, d)
+	}
+	tm.entries[d] = memoEntry{name: name, value: value, gen: tm.gen}
 }

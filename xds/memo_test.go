@@ -127,7 +127,7 @@ func TestMemoRejectedChangeIsNotRemembered(t *testing.T) {
 	if err == nil {
 		t.Fatal("listener with an unsupported filter accepted")
 	}
-	if tm := h.eng.memo.types[ListenerTypeURL]; tm == nil || len(tm.cur) != 0 || tm.next != nil {
+	if tm := h.eng.memo.types[ListenerTypeURL]; tm == nil || tm.size() != 0 || tm.open {
 		t.Errorf("memo after a rejected change: %+v, want empty", tm)
 	}
 	// Sent twice in one response, both times from the memo.
@@ -135,7 +135,7 @@ func TestMemoRejectedChangeIsNotRemembered(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sent twice") {
 		t.Errorf("assignment sent twice: %v, want a 'sent twice' error", err)
 	}
-	if got := len(h.eng.memo.types[EndpointTypeURL].cur); got != 1 {
+	if got := h.eng.memo.types[EndpointTypeURL].size(); got != 1 {
 		t.Errorf("EDS memo holds %d entries after the rejection, want 1", got)
 	}
 }

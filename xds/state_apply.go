@@ -82,15 +82,24 @@ func (s *adsState) apply(ch *change) error {
 		s.applyClusters(&errs, ch)
 	case EndpointTypeURL:
 		got := decodeAll(&errs, ch, "cluster_load_assignment", (*endpointv3.ClusterLoadAssignment).GetClusterName, TranslateLoadAssignment)
-		s.applyEndpoints(got, ch)
-		addedEDS = make([]string, 0, len(got)+len(ch.resources))
+		// Only names the state does not hold yet can be unwanted: those
+		// it holds were checked when they came, and no cluster changed
+		// since. A state of the world resends every assignment; this
+		// keeps pruning to the new ones.
+		addedEDS = make([]string, 0)
 		for n := range got {
-			addedEDS = append(addedEDS, n)
+			if _, held := s.endpoints[n]; !held {
+				addedEDS = append(addedEDS, n)
+			}
 		}
 		for _, it := range ch.resources {
-			if it.name != "" {
+			if _, held := s.endpoints[it.name]; it.name != "" && !held {
 				addedEDS = append(addedEDS, it.name)
 			}
+		}
+		s.applyEndpoints(got, ch)
+		if ch.mode == fileEDS {
+			s.warmed = false // a file can take assignments away
 		}
 	default:
 		return fmt.Errorf("handle response: unexpected type %s", ch.typ)
@@ -192,7 +201,7 @@ func (s *adsState) applyEndpoints(got map[string]*config.LoadAssignment, ch *cha
 		}
 	}
 	for n, la := range got {
-		if !fromFiles[n] {
+		if !fromFiles[n] && s.endpoints[n] != la {
 			s.endpoints[n] = la
 		}
 	}

@@ -110,7 +110,10 @@ func run(ctx context.Context, f runFlags) error {
 	}
 	snap, raw := b.snap, b.raw
 	store := telemetry.NewStore()
-	srv := server.New(server.Options{Stats: store, Logger: log, DrainTime: f.listenerDrainTime})
+	srv := server.New(server.Options{
+		Stats: store, Logger: log, DrainTime: f.listenerDrainTime,
+		DeferClusterTrafficStats: snap.Stats.DeferredCreation,
+	})
 	quit := make(chan struct{}, 1)
 	dump := newDumper(raw)
 	var adm *admin.Admin

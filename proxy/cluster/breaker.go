@@ -16,6 +16,7 @@ import (
 // are 1 while a resource is at its limit. All methods are lock-free.
 type Breaker struct {
 	cx, pending, rq, retry resource
+	s                      *clusterStats
 }
 
 // resource is one counted limit.
@@ -23,24 +24,29 @@ type resource struct {
 	max      int64
 	n        atomic.Int64
 	open     *telemetry.Gauge
-	overflow *telemetry.Counter
+	overflow func(*trafficStats) *telemetry.Counter
 }
 
 func newBreaker(t config.CircuitBreakers, s *clusterStats) *Breaker {
 	return &Breaker{
-		cx:      resource{max: int64(t.MaxConnections), open: s.cbCxOpen, overflow: s.cxOverflow},
-		pending: resource{max: int64(t.MaxPendingRequests), open: s.cbRqPendingOpen, overflow: s.rqPendingOverflow},
+		cx:      resource{max: int64(t.MaxConnections), open: s.cbCxOpen, overflow: cxOverflow},
+		pending: resource{max: int64(t.MaxPendingRequests), open: s.cbRqPendingOpen, overflow: rqPendingOverflow},
 		// Envoy counts max_requests overflows as upstream_rq_pending_overflow.
-		rq:    resource{max: int64(t.MaxRequests), open: s.cbRqOpen, overflow: s.rqPendingOverflow},
-		retry: resource{max: int64(t.MaxRetries), open: s.cbRqRetryOpen, overflow: s.rqRetryOverflow},
+		rq:    resource{max: int64(t.MaxRequests), open: s.cbRqOpen, overflow: rqPendingOverflow},
+		retry: resource{max: int64(t.MaxRetries), open: s.cbRqRetryOpen, overflow: rqRetryOverflow},
+		s:     s,
 	}
 }
 
-func (r *resource) tryAcquire() bool {
+func cxOverflow(t *trafficStats) *telemetry.Counter        { return t.cxOverflow }
+func rqPendingOverflow(t *trafficStats) *telemetry.Counter { return t.rqPendingOverflow }
+func rqRetryOverflow(t *trafficStats) *telemetry.Counter   { return t.rqRetryOverflow }
+
+func (b *Breaker) tryAcquire(r *resource) bool {
 	for {
 		n := r.n.Load()
 		if n >= r.max {
-			r.overflow.Inc()
+			r.overflow(b.s.tr()).Inc()
 			r.syncGauge()
 			return false
 		}
@@ -79,25 +85,25 @@ func (r *resource) syncGauge() {
 // TryAcquireConnection takes a connection slot (max_connections).
 // Connect does this itself; pools that open connections another way may
 // use it.
-func (b *Breaker) TryAcquireConnection() bool { return b.cx.tryAcquire() }
+func (b *Breaker) TryAcquireConnection() bool { return b.tryAcquire(&b.cx) }
 
 // ReleaseConnection returns a connection slot.
 func (b *Breaker) ReleaseConnection() { b.cx.release() }
 
 // TryAcquirePending takes a pending request slot (max_pending_requests).
-func (b *Breaker) TryAcquirePending() bool { return b.pending.tryAcquire() }
+func (b *Breaker) TryAcquirePending() bool { return b.tryAcquire(&b.pending) }
 
 // ReleasePending returns a pending request slot.
 func (b *Breaker) ReleasePending() { b.pending.release() }
 
 // TryAcquireRequest takes an active request slot (max_requests).
-func (b *Breaker) TryAcquireRequest() bool { return b.rq.tryAcquire() }
+func (b *Breaker) TryAcquireRequest() bool { return b.tryAcquire(&b.rq) }
 
 // ReleaseRequest returns an active request slot.
 func (b *Breaker) ReleaseRequest() { b.rq.release() }
 
 // TryAcquireRetry takes a retry slot (max_retries).
-func (b *Breaker) TryAcquireRetry() bool { return b.retry.tryAcquire() }
+func (b *Breaker) TryAcquireRetry() bool { return b.tryAcquire(&b.retry) }
 
 // ReleaseRetry returns a retry slot.
 func (b *Breaker) ReleaseRetry() { b.retry.release() }

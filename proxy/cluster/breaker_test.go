@@ -10,7 +10,7 @@ import (
 
 func TestBreakerResources(t *testing.T) {
 	store := telemetry.NewStore()
-	s := newClusterStats(store.Root(), &config.Cluster{Name: "b"})
+	s := newClusterStats(store.Root(), &config.Cluster{Name: "b"}, false)
 	b := newBreaker(config.CircuitBreakers{MaxConnections: 1, MaxPendingRequests: 2, MaxRequests: 3, MaxRetries: 1}, s)
 	tests := []struct {
 		name     string
@@ -20,10 +20,10 @@ func TestBreakerResources(t *testing.T) {
 		open     *telemetry.Gauge
 		overflow *telemetry.Counter
 	}{
-		{"pending", b.TryAcquirePending, b.ReleasePending, 2, s.cbRqPendingOpen, s.rqPendingOverflow},
-		{"requests", b.TryAcquireRequest, b.ReleaseRequest, 3, s.cbRqOpen, s.rqPendingOverflow},
-		{"retries", b.TryAcquireRetry, b.ReleaseRetry, 1, s.cbRqRetryOpen, s.rqRetryOverflow},
-		{"connections", b.TryAcquireConnection, b.ReleaseConnection, 1, s.cbCxOpen, s.cxOverflow},
+		{"pending", b.TryAcquirePending, b.ReleasePending, 2, s.cbRqPendingOpen, s.tr().rqPendingOverflow},
+		{"requests", b.TryAcquireRequest, b.ReleaseRequest, 3, s.cbRqOpen, s.tr().rqPendingOverflow},
+		{"retries", b.TryAcquireRetry, b.ReleaseRetry, 1, s.cbRqRetryOpen, s.tr().rqRetryOverflow},
+		{"connections", b.TryAcquireConnection, b.ReleaseConnection, 1, s.cbCxOpen, s.tr().cxOverflow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +64,7 @@ func TestBreakerResources(t *testing.T) {
 
 func TestBreakerConcurrent(t *testing.T) {
 	store := telemetry.NewStore()
-	s := newClusterStats(store.Root(), &config.Cluster{Name: "b"})
+	s := newClusterStats(store.Root(), &config.Cluster{Name: "b"}, false)
 	b := newBreaker(config.CircuitBreakers{MaxRequests: 10}, s)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

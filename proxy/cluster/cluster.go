@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -20,7 +19,6 @@ import (
 type Cluster struct {
 	name    string
 	m       *Manager
-	log     *slog.Logger
 	cfg     atomic.Pointer[config.Cluster]
 	stats   *clusterStats
 	breaker *Breaker
@@ -36,6 +34,9 @@ type Cluster struct {
 	tls    *clientTLS
 	tlsErr error
 
+	// ctx ends the cluster's goroutines (DNS, discovery, health checks,
+	// outlier detection); it exists only for clusters that run some,
+	// from start on.
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -43,13 +44,13 @@ type Cluster struct {
 	// mu serializes membership changes and state rebuilds.
 	mu      sync.Mutex
 	hosts   []*Host
-	byKey   map[string]*Host
 	carry   map[string]*carried // previous version's health by address, until the first membership
 	stopped bool
 	done    atomic.Bool // stopped, readable without mu
 	state   atomic.Pointer[lbState]
 	// kick asks the outlier detection goroutine to rebuild the state; the
-	// request path sends on it without blocking.
+	// request path sends on it without blocking. nil without outlier
+	// detection.
 	kick chan struct{}
 
 	warm warmTracker
@@ -64,12 +65,9 @@ func newCluster(m *Manager, cfg *config.Cluster, prev *Cluster) *Cluster {
 	c := &Cluster{
 		name:    cfg.Name,
 		m:       m,
-		log:     m.log.With("cluster", cfg.Name),
-		stats:   newClusterStats(m.root, cfg),
+		stats:   newClusterStats(m.root, cfg, m.deferStats),
 		lbOpts:  lb.OptionsFor(cfg),
 		timeout: cfg.ConnectTimeout,
-		kick:    make(chan struct{}, 1),
-		byKey:   map[string]*Host{},
 	}
 	if c.timeout <= 0 {
 		c.timeout = defaultConnectTimeout
@@ -81,14 +79,13 @@ func newCluster(m *Manager, cfg *config.Cluster, prev *Cluster) *Cluster {
 	c.breaker = newBreaker(cb, c.stats)
 	if cfg.OutlierDetection != nil {
 		c.od = newOutlierDetector(c, *cfg.OutlierDetection)
+		c.kick = make(chan struct{}, 1)
 	}
 	if cfg.TLS != nil {
-		scope := m.root.Sub("cluster").Tagged("envoy_cluster_name", cfg.Name)
-		if c.tls, c.tlsErr = newClientTLS(cfg.TLS, m.secrets, scope); c.tlsErr != nil {
-			c.log.Error("upstream tls unusable: connects will fail", "error", c.tlsErr)
+		if c.tls, c.tlsErr = newClientTLS(cfg.TLS, m.secrets, clusterScope(m.root, cfg.Name)); c.tlsErr != nil {
+			c.Logger().Error("upstream tls unusable: connects will fail", "error", c.tlsErr)
 		}
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.state.Store(emptyState)
 	c.warm.init()
 	if prev != nil {
@@ -111,6 +108,10 @@ func newCluster(m *Manager, cfg *config.Cluster, prev *Cluster) *Cluster {
 // start begins endpoint discovery, health checking and outlier detection.
 func (c *Cluster) start() {
 	cfg := c.Config()
+	if cfg.Type == config.StrictDNS || cfg.Type == config.LogicalDNS || c.provider != nil ||
+		c.od != nil || len(cfg.HealthChecks) > 0 {
+		c.ctx, c.cancel = context.WithCancel(context.Background())
+	}
 	switch cfg.Type {
 	case config.Static:
 		c.applyAssignment(cfg.LoadAssignment)
@@ -147,7 +148,9 @@ func (c *Cluster) stop() {
 	c.stopped = true
 	c.done.Store(true)
 	c.mu.Unlock()
-	c.cancel()
+	if c.cancel != nil {
+		c.cancel()
+	}
 	c.wg.Wait()
 	c.warm.abandon()
 }
@@ -187,6 +190,9 @@ func (*noHealthyError) Is(target error) bool { return target == ErrNoHealthyUpst
 
 // kickRebuild asks for a state rebuild soon, off the caller's path.
 func (c *Cluster) kickRebuild() {
+	if c.kick == nil {
+		return
+	}
 	select {
 	case c.kick <- struct{}{}:
 	default:
@@ -208,7 +214,7 @@ func (c *Cluster) rebuildLocked() {
 	st, err := buildState(c.hosts, cfg, c.lbOpts)
 	if err != nil {
 		// Options were validated when the cluster was built.
-		c.log.Error("rebuild load balancer", "error", err)
+		c.Logger().Error("rebuild load balancer", "error", err)
 		return
 	}
 	c.state.Store(st)
@@ -249,9 +255,13 @@ func (c *Cluster) setHosts(specs []hostSpec) bool {
 	}
 	changed := len(specs) != len(c.hosts)
 	next := make([]*Host, 0, len(specs))
-	byKey := make(map[string]*Host, len(specs))
+	find := c.hostIndex()
+	kept := make([]bool, len(c.hosts))
 	for i, s := range specs {
-		h := c.byKey[s.key]
+		var h *Host
+		if j := find(s.key); j >= 0 && !kept[j] {
+			h, kept[j] = c.hosts[j], true
+		}
 		switch {
 		case h == nil:
 			h = c.newHost(s, c.carry[s.target.str])
@@ -273,19 +283,19 @@ func (c *Cluster) setHosts(specs []hostSpec) bool {
 			changed = true
 		}
 		next = append(next, h)
-		byKey[s.key] = h
 	}
-	for k, h := range c.byKey {
-		if byKey[k] == nil {
-			if h.hcCancel != nil {
-				h.hcCancel()
-			}
-			if c.od != nil {
-				c.od.forget(h)
-			}
+	for j, h := range c.hosts {
+		if kept[j] {
+			continue
+		}
+		if h.hc != nil && h.hc.cancel != nil {
+			h.hc.cancel()
+		}
+		if c.od != nil {
+			c.od.forget(h)
 		}
 	}
-	c.hosts, c.byKey = next, byKey
+	c.hosts = next
 	c.carry = nil
 	if c.od != nil {
 		c.od.hostCount.Store(int64(len(next)))
@@ -296,6 +306,36 @@ func (c *Cluster) setHosts(specs []hostSpec) bool {
 	}
 	return changed
 }
+
+// hostIndex returns a function finding the index of the current host
+// with a key, or -1: a scan for a few hosts, a map for many. Called with
+// c.mu held; the function is valid until c.hosts changes.
+func (c *Cluster) hostIndex() func(key string) int {
+	hosts := c.hosts
+	if len(hosts) <= smallMembership {
+		return func(key string) int {
+			for j, h := range hosts {
+				if h.key == key {
+					return j
+				}
+			}
+			return -1
+		}
+	}
+	idx := make(map[string]int, len(hosts))
+	for j, h := range hosts {
+		idx[h.key] = j
+	}
+	return func(key string) int {
+		if j, ok := idx[key]; ok {
+			return j
+		}
+		return -1
+	}
+}
+
+// smallMembership is the most hosts setHosts scans instead of indexing.
+const smallMembership = 16
 
 func metaEqual(a, b *hostMeta) bool {
 	return a.hostname == b.hostname && a.weight == b.weight && a.priority == b.priority &&
@@ -326,8 +366,15 @@ func assignmentSpecs(la *config.LoadAssignment) ([]hostSpec, error) {
 	if la == nil {
 		return nil, nil
 	}
-	var specs []hostSpec
-	seen := map[string]int{}
+	n := 0
+	for _, loc := range la.Localities {
+		n += len(loc.Endpoints)
+	}
+	specs := make([]hostSpec, 0, n)
+	var seen map[string]int // addresses seen, for large assignments
+	if n > smallMembership {
+		seen = make(map[string]int, n)
+	}
 	var last *hostMeta // endpoints of a locality mostly share one (immutable) meta
 	for _, loc := range la.Localities {
 		for _, ep := range loc.Endpoints {
@@ -337,17 +384,33 @@ func assignmentSpecs(la *config.LoadAssignment) ([]hostSpec, error) {
 			}
 			t := newTarget(ap)
 			key := t.str
-			if n := seen[key]; n > 0 {
-				key += "#" + strconv.Itoa(n)
+			if dup := seenBefore(specs, seen, t); dup > 0 {
+				key += "#" + strconv.Itoa(dup)
 			}
-			seen[t.str]++
-			if m := endpointMeta(loc, ep); last == nil || !metaEqual(last, m) {
-				last = m
+			if last == nil || !metaOf(last, loc, ep) {
+				last = sharedEndpointMeta(loc, ep)
 			}
 			specs = append(specs, hostSpec{key: key, target: t, meta: last})
 		}
 	}
 	return specs, nil
+}
+
+// seenBefore counts the specs at t's address so far, and notes one more:
+// a scan of specs when seen is nil (few endpoints), seen otherwise.
+func seenBefore(specs []hostSpec, seen map[string]int, t *hostTarget) int {
+	if seen != nil {
+		n := seen[t.str]
+		seen[t.str] = n + 1
+		return n
+	}
+	n := 0
+	for _, s := range specs {
+		if s.target.ap == t.ap {
+			n++
+		}
+	}
+	return n
 }
 
 // applyAssignment makes a validated load assignment the membership of a
@@ -357,7 +420,7 @@ func (c *Cluster) applyAssignment(la *config.LoadAssignment) {
 	specs, err := assignmentSpecs(la)
 	if err != nil { // validated before; keep the hosts we have
 		c.stats.updateFailure.Inc()
-		c.log.Error("apply load assignment", "error", err)
+		c.Logger().Error("apply load assignment", "error", err)
 		return
 	}
 	if len(specs) == 0 {
@@ -370,6 +433,20 @@ func (c *Cluster) applyAssignment(la *config.LoadAssignment) {
 	c.warm.membershipKnown()
 }
 
+// defaultMeta is the meta of an endpoint with nothing set, shared by
+// every such host (most of them, with many clusters). Never modified.
+var defaultMeta = &hostMeta{weight: 1}
+
+// sharedEndpointMeta is endpointMeta, or defaultMeta when that is what
+// it would make. The caller must not modify it.
+func sharedEndpointMeta(loc config.LocalityEndpoints, ep config.Endpoint) *hostMeta {
+	if metaOf(defaultMeta, loc, ep) {
+		return defaultMeta
+	}
+	return endpointMeta(loc, ep)
+}
+
+// endpointMeta returns a new meta for ep in loc.
 func endpointMeta(loc config.LocalityEndpoints, ep config.Endpoint) *hostMeta {
 	return &hostMeta{
 		hostname: ep.Hostname,
@@ -379,4 +456,11 @@ func endpointMeta(loc config.LocalityEndpoints, ep config.Endpoint) *hostMeta {
 		metadata: ep.Metadata,
 		health:   ep.Health,
 	}
+}
+
+// metaOf reports whether m is what endpointMeta makes of ep in loc.
+func metaOf(m *hostMeta, loc config.LocalityEndpoints, ep config.Endpoint) bool {
+	return m.hostname == ep.Hostname && m.weight == max(ep.Weight, 1) && m.priority == loc.Priority &&
+		m.locality == (Locality{Region: loc.Region, Zone: loc.Zone, SubZone: loc.SubZone}) &&
+		m.health == ep.Health && maps.Equal(m.metadata, ep.Metadata)
 }

@@ -39,7 +39,7 @@ type Upstream struct {
 func (c *Cluster) Connect(ctx context.Context, lbctx LBContext) (*Upstream, error) {
 	h := c.state.Load().pick(lbctx, c.stats)
 	if h == nil {
-		c.stats.cxNoneHealthy.Inc()
+		c.stats.tr().cxNoneHealthy.Inc()
 		return nil, errNoHealthy
 	}
 	return c.connectHost(ctx, h)
@@ -60,11 +60,12 @@ func (*overflowError) Unwrap() error        { return ErrOverflow }
 func (*overflowError) Is(target error) bool { return target == ErrOverflow }
 
 func (c *Cluster) connectHost(ctx context.Context, h *Host) (*Upstream, error) {
-	if !c.breaker.cx.tryAcquire() {
+	if !c.breaker.tryAcquire(&c.breaker.cx) {
 		return nil, errOverflow
 	}
-	c.stats.cxTotal.Inc()
-	h.cxTotal.Add(1)
+	ts, hc := c.stats.tr(), h.cnt()
+	ts.cxTotal.Inc()
+	hc.cxTotal.Add(1)
 	start := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, c.timeout)
 	conn, err := dialer.DialTCP(dctx, "tcp", netip.AddrPort{}, h.AddrPort())
@@ -75,13 +76,13 @@ func (c *Cluster) connectHost(ctx context.Context, h *Host) (*Upstream, error) {
 			return nil, &ConnectError{Cluster: c.name, Host: h, Err: ctx.Err()}
 		}
 		timeout := isTimeout(err)
-		c.stats.cxConnectFail.Inc()
-		h.cxConnectFail.Add(1)
+		ts.cxConnectFail.Inc()
+		hc.cxConnectFail.Add(1)
 		if timeout {
-			c.stats.cxConnectTimeout.Inc()
+			ts.cxConnectTimeout.Inc()
 		}
-		if h.od != nil {
-			h.od.failure(h, true)
+		if h.outlier != nil {
+			h.c.od.failure(h, true)
 		}
 		return nil, &ConnectError{Cluster: c.name, Host: h, Timeout: timeout, Err: err}
 	}
@@ -90,19 +91,19 @@ func (c *Cluster) connectHost(ctx context.Context, h *Host) (*Upstream, error) {
 		if tc, err = c.handshake(ctx, conn); err != nil {
 			c.breaker.cx.release()
 			_ = conn.Close()
-			c.stats.cxConnectFail.Inc()
-			h.cxConnectFail.Add(1)
-			if h.od != nil {
-				h.od.failure(h, true)
+			ts.cxConnectFail.Inc()
+			hc.cxConnectFail.Add(1)
+			if h.outlier != nil {
+				h.c.od.failure(h, true)
 			}
 			return nil, &ConnectError{Cluster: c.name, Host: h, Timeout: isTimeout(err), Err: err}
 		}
 	}
-	c.stats.cxConnectMs.Record(uint64(time.Since(start).Milliseconds()))
-	c.stats.cxActive.Inc()
-	h.cxActive.Add(1)
-	if h.od != nil {
-		h.od.success(h, true)
+	ts.cxConnectMs.Record(uint64(time.Since(start).Milliseconds()))
+	ts.cxActive.Inc()
+	hc.cxActive.Add(1)
+	if h.outlier != nil {
+		h.c.od.success(h, true)
 	}
 	return &Upstream{Conn: conn, TLS: tc, Host: h, c: c, start: start}, nil
 }
@@ -182,11 +183,11 @@ func (u *Upstream) Close() error {
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
-	s := u.c.stats
+	s := u.c.stats.tr()
 	s.cxActive.Dec()
 	s.cxDestroy.Inc()
 	s.cxLengthMs.Record(uint64(time.Since(u.start).Milliseconds()))
-	u.Host.cxActive.Add(-1)
+	u.Host.cnt().cxActive.Add(-1)
 	u.c.breaker.cx.release()
 	return err
 }
@@ -196,9 +197,9 @@ func (u *Upstream) Close() error {
 // concurrent use.
 func (u *Upstream) AddBytes(rx, tx uint64) {
 	if rx > 0 {
-		u.c.stats.cxRxBytes.Add(rx)
+		u.c.stats.tr().cxRxBytes.Add(rx)
 	}
 	if tx > 0 {
-		u.c.stats.cxTxBytes.Add(tx)
+		u.c.stats.tr().cxTxBytes.Add(tx)
 	}
 }

@@ -115,7 +115,7 @@ func (c *Cluster) runStrictDNS(ctx context.Context) {
 			}
 			if err != nil {
 				failed = true
-				c.log.Warn("dns resolution failed, keeping last hosts", "hostname", e.ep.Address.Host, "hosts", len(last[i]), "error", err)
+				c.Logger().Warn("dns resolution failed, keeping last hosts", "hostname", e.ep.Address.Host, "hosts", len(last[i]), "error", err)
 				continue
 			}
 			last[i] = addrs
@@ -182,11 +182,11 @@ func (c *Cluster) runLogicalDNS(ctx context.Context) {
 		}
 		if err != nil {
 			c.stats.updateFailure.Inc()
-			c.log.Warn("dns resolution failed, keeping last address", "hostname", ep.Address.Host, "error", err)
+			c.Logger().Warn("dns resolution failed, keeping last address", "hostname", ep.Address.Host, "error", err)
 		} else {
 			target := newTarget(netip.AddrPortFrom(addrs[0], uint16(ep.Address.Port)))
 			if prev := c.logicalTarget(); prev != nil && prev.ap != target.ap {
-				c.log.Info("logical dns host changed address", "hostname", ep.Address.Host, "from", prev.str, "to", target.str)
+				c.Logger().Info("logical dns host changed address", "hostname", ep.Address.Host, "from", prev.str, "to", target.str)
 			}
 			if !c.setHosts([]hostSpec{{key: "logical", target: target, meta: meta}}) {
 				c.stats.updateNoRebuild.Inc()
@@ -201,8 +201,10 @@ func (c *Cluster) runLogicalDNS(ctx context.Context) {
 func (c *Cluster) logicalTarget() *hostTarget {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if h := c.byKey["logical"]; h != nil {
-		return h.target.Load()
+	for _, h := range c.hosts {
+		if h.key == "logical" {
+			return h.target.Load()
+		}
 	}
 	return nil
 }

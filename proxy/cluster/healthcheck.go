@@ -32,7 +32,7 @@ func (c *Cluster) startHealthChecks(h *Host) {
 	}
 	initial := c.warm.initial(len(hcs))
 	ctx, cancel := context.WithCancel(c.ctx)
-	h.hcCancel = cancel
+	h.hc.cancel = cancel
 	for i := range hcs {
 		c.wg.Add(1)
 		go func() {
@@ -87,7 +87,7 @@ func (c *Cluster) runHealthCheck(ctx context.Context, h *Host, idx int, hc confi
 func (c *Cluster) recordCheck(h *Host, idx int, hc config.HealthCheck, ok, network, first bool) {
 	s := c.stats.hc
 	s.attempt.Inc()
-	st := &h.hc[idx]
+	st := &h.hc.states[idx]
 	failBit := uint64(1) << (hcFailShift + idx)
 	pendBit := uint64(1) << (hcPendingShift + idx)
 	failing := h.flags.Load()&failBit != 0
@@ -119,9 +119,9 @@ func (c *Cluster) recordCheck(h *Host, idx int, hc config.HealthCheck, ok, netwo
 	changed := h.setFlags(clear, set)
 	switch {
 	case set != 0:
-		c.log.Warn("health check failed host", "host", h.String(), "consecutive_failures", st.failures, "health_flags", h.HealthFlags())
+		c.Logger().Warn("health check failed host", "host", h.String(), "consecutive_failures", st.failures, "health_flags", h.HealthFlags())
 	case clear&failBit != 0:
-		c.log.Info("health check passed host", "host", h.String(), "health_flags", h.HealthFlags())
+		c.Logger().Info("health check passed host", "host", h.String(), "health_flags", h.HealthFlags())
 	}
 	if changed || (set|clear)&hcFailMask != 0 {
 		c.rebuild()

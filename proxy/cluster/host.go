@@ -14,6 +14,11 @@ import (
 // priority are read-only to callers; health changes through active health
 // checks, outlier detection and EDS. All methods are safe for concurrent
 // use.
+//
+// A cluster may have a great many hosts (100,000 over 10,000 EDS
+// clusters is a normal load), so a Host holds what is per host and
+// reaches the rest through its cluster: state only some clusters need
+// (outlier detection, health checks) is allocated for those alone.
 type Host struct {
 	// key identifies the host within its cluster across updates: the
 	// address for STATIC and EDS hosts, endpoint index and address for
@@ -24,31 +29,52 @@ type Host struct {
 	flags  atomic.Uint64
 	active atomic.Int64
 
-	cs *clusterStats
-	od *outlierDetector // nil without outlier detection
-	// onHealthChange asks the cluster to rebuild its load balancing state
-	// soon; it never blocks.
-	onHealthChange func()
+	c       *Cluster
+	outlier *outlierHostState // nil without outlier detection, and for detached hosts
+	hc      *hostChecks       // nil without health checks
+	// counters are made at the host's first connection or request.
+	counters atomic.Pointer[hostCounters]
+}
 
-	outlier  outlierHostState
-	hc       []hcHostState      // one per health check, owned by its goroutine
-	hcCancel context.CancelFunc // stops the host's health checks; nil without
-
+// hostCounters are a host's /clusters counters.
+type hostCounters struct {
 	cxTotal, cxConnectFail, rqTotal, rqSuccess, rqError atomic.Uint64
 	cxActive                                            atomic.Int64
+}
+
+// cnt returns the host's counters, making them at the first call.
+func (h *Host) cnt() *hostCounters {
+	if c := h.counters.Load(); c != nil {
+		return c
+	}
+	h.counters.CompareAndSwap(nil, new(hostCounters))
+	return h.counters.Load()
+}
+
+// hostChecks is a host's active health checking state.
+type hostChecks struct {
+	states []hcHostState      // one per health check, owned by its goroutine
+	cancel context.CancelFunc // stops the host's health checks
 }
 
 // hostTarget is where connections go. Only the LOGICAL_DNS host changes
 // target (when its name resolves to a new first address).
 type hostTarget struct {
-	addr config.Address
-	ap   netip.AddrPort
-	str  string // addr.String(), the key hash policies use
+	ap  netip.AddrPort
+	str string // ap.String(): the key hash policies use, and where Address finds the host
 }
 
 func newTarget(ap netip.AddrPort) *hostTarget {
-	addr := config.Address{Host: ap.Addr().String(), Port: uint32(ap.Port())}
-	return &hostTarget{addr: addr, ap: ap, str: addr.String()}
+	return &hostTarget{ap: ap, str: ap.String()}
+}
+
+// address returns the target as a config.Address; its Host shares str.
+func (t *hostTarget) address() config.Address {
+	host := t.str[:strings.LastIndexByte(t.str, ':')]
+	if strings.HasPrefix(host, "[") {
+		host = host[1 : len(host)-1]
+	}
+	return config.Address{Host: host, Port: uint32(t.ap.Port())}
 }
 
 // hostMeta is what EDS may change on a live host.
@@ -97,7 +123,7 @@ func edsFlags(h config.HealthStatus) uint64 {
 }
 
 // Address is where the host accepts connections.
-func (h *Host) Address() config.Address { return h.target.Load().addr }
+func (h *Host) Address() config.Address { return h.target.Load().address() }
 
 // AddrPort is Address as a netip.AddrPort.
 func (h *Host) AddrPort() netip.AddrPort { return h.target.Load().ap }
@@ -192,14 +218,18 @@ type HostStats struct {
 
 // Stats returns the host's counters.
 func (h *Host) Stats() HostStats {
+	c := h.counters.Load()
+	if c == nil {
+		return HostStats{RqActive: uint64(max(0, h.active.Load()))}
+	}
 	return HostStats{
-		CxTotal:       h.cxTotal.Load(),
-		CxActive:      uint64(max(0, h.cxActive.Load())),
-		CxConnectFail: h.cxConnectFail.Load(),
-		RqTotal:       h.rqTotal.Load(),
+		CxTotal:       c.cxTotal.Load(),
+		CxActive:      uint64(max(0, c.cxActive.Load())),
+		CxConnectFail: c.cxConnectFail.Load(),
+		RqTotal:       c.rqTotal.Load(),
 		RqActive:      uint64(max(0, h.active.Load())),
-		RqSuccess:     h.rqSuccess.Load(),
-		RqError:       h.rqError.Load(),
+		RqSuccess:     c.rqSuccess.Load(),
+		RqError:       c.rqError.Load(),
 	}
 }
 
@@ -209,23 +239,24 @@ func (h *Host) Stats() HostStats {
 // with RequestFinished.
 func (h *Host) RequestStarted() {
 	h.active.Add(1)
-	h.rqTotal.Add(1)
-	h.cs.rqTotal.Inc()
-	h.cs.rqActive.Inc()
+	h.cnt().rqTotal.Add(1)
+	ts := h.c.stats.tr()
+	ts.rqTotal.Inc()
+	ts.rqActive.Inc()
 }
 
 // RequestFinished ends a request counted by RequestStarted.
 func (h *Host) RequestFinished() {
 	h.active.Add(-1)
-	h.cs.rqActive.Dec()
+	h.c.stats.tr().rqActive.Dec()
 }
 
 // ReportSuccess tells outlier detection that a request to the host
 // succeeded (rq_success), resetting its consecutive failure count.
 func (h *Host) ReportSuccess() {
-	h.rqSuccess.Add(1)
-	if h.od != nil {
-		h.od.success(h, false)
+	h.cnt().rqSuccess.Add(1)
+	if h.outlier != nil {
+		h.c.od.success(h, false)
 	}
 }
 
@@ -234,9 +265,9 @@ func (h *Host) ReportSuccess() {
 // (connect failure, timeout, reset) rather than an error the upstream
 // answered with.
 func (h *Host) ReportFailure(localOrigin bool) {
-	h.rqError.Add(1)
-	if h.od != nil {
-		h.od.failure(h, localOrigin)
+	h.cnt().rqError.Add(1)
+	if h.outlier != nil {
+		h.c.od.failure(h, localOrigin)
 	}
 }
 
@@ -254,13 +285,16 @@ type hostSpec struct {
 // health checks start failed and pending until their first check passes,
 // unless carry holds passing state from the cluster's previous version.
 func (c *Cluster) newHost(s hostSpec, carry *carried) *Host {
-	h := &Host{key: s.key, cs: c.stats, od: c.od, onHealthChange: c.kickRebuild}
+	h := &Host{key: s.key, c: c}
 	h.target.Store(s.target)
 	h.meta.Store(s.meta)
+	if c.od != nil {
+		h.outlier = new(outlierHostState)
+	}
 	n := len(c.cfg.Load().HealthChecks)
-	h.hc = make([]hcHostState, n)
 	flags := edsFlags(s.meta.health)
 	if n > 0 {
+		h.hc = &hostChecks{states: make([]hcHostState, n)}
 		all := uint64(1)<<n - 1
 		if carry == nil || !carry.hcPassing {
 			flags |= all<<hcFailShift | all<<hcPendingShift

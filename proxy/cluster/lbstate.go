@@ -75,18 +75,20 @@ func buildState(hosts []*Host, cfg *config.Cluster, opts lb.Options) (*lbState, 
 		return emptyState, nil
 	}
 	st := &lbState{all: hosts}
-	for _, h := range hosts {
-		p := int(h.Priority())
-		for len(st.levels) <= p {
-			st.levels = append(st.levels, level{})
-		}
-		lv := &st.levels[p]
-		lv.hosts = append(lv.hosts, h)
-		switch healthClass(h.flags.Load()) {
-		case classHealthy:
-			lv.healthy = append(lv.healthy, h)
-		case classDegraded:
-			lv.degraded = append(lv.degraded, h)
+	if !groupOneLevel(st, hosts) {
+		for _, h := range hosts {
+			p := int(h.Priority())
+			for len(st.levels) <= p {
+				st.levels = append(st.levels, level{})
+			}
+			lv := &st.levels[p]
+			lv.hosts = append(lv.hosts, h)
+			switch healthClass(h.flags.Load()) {
+			case classHealthy:
+				lv.healthy = append(lv.healthy, h)
+			case classDegraded:
+				lv.degraded = append(lv.degraded, h)
+			}
 		}
 	}
 	counts := make([]levelCounts, len(st.levels))
@@ -116,6 +118,20 @@ func buildState(hosts []*Host, cfg *config.Cluster, opts lb.Options) (*lbState, 
 		}
 	}
 	return st, nil
+}
+
+// groupOneLevel fills st's levels when every host is of priority 0 and
+// healthy, the common case: the level then shares the hosts slice
+// (which is never modified) instead of copying it twice. It reports
+// whether it did.
+func groupOneLevel(st *lbState, hosts []*Host) bool {
+	for _, h := range hosts {
+		if h.Priority() != 0 || healthClass(h.flags.Load()) != classHealthy {
+			return false
+		}
+	}
+	st.levels = []level{{hosts: hosts, healthy: hosts}}
+	return true
 }
 
 func newPicker(p config.LBPolicy, hosts []*Host, opts lb.Options) (lb.Picker, error) {

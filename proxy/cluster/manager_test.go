@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -293,5 +294,31 @@ func TestNilOptions(t *testing.T) {
 	}
 	if _, err := m.Get("x").Pick(LBContext{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUpdateRemoveThenReadd checks the bookkeeping of what was applied:
+// a config given again after its cluster was removed starts a new
+// cluster, and an unsorted list with a repeated name is refused.
+func TestUpdateRemoveThenReadd(t *testing.T) {
+	e := newEnv(t, nil)
+	ap := netip.MustParseAddrPort("127.0.0.1:1")
+	a, b := staticCluster("a", config.RoundRobin, ap), staticCluster("b", config.RoundRobin, ap)
+	e.update(t, a, b)
+	first := e.cluster(t, "a")
+	e.update(t, b)
+	if e.m.Get("a") != nil {
+		t.Fatal("cluster a still running after an update without it")
+	}
+	e.update(t, a, b)
+	if c := e.cluster(t, "a"); c == first || len(c.Hosts()) != 1 {
+		t.Errorf("re-added cluster a: same object as before %v, %d hosts; want a new cluster with 1 host", c == first, len(c.Hosts()))
+	}
+	cp := *a
+	if err := e.m.Update([]*config.Cluster{b, a, &cp}); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "duplicate") {
+		t.Errorf("Update with a repeated name = %v, want a duplicate cluster name error", err)
+	}
+	if got := len(e.m.All()); got != 2 {
+		t.Errorf("%d clusters after the refused update, want 2", got)
 	}
 }

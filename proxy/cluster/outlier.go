@@ -85,7 +85,7 @@ func newOutlierDetector(c *Cluster, cfg config.OutlierDetection) *outlierDetecto
 // failure counts a failed request or connect. Reaching the threshold
 // exactly triggers detection once, then the count starts over.
 func (d *outlierDetector) failure(h *Host, localOrigin bool) {
-	o := &h.outlier
+	o := h.outlier
 	if localOrigin && d.cfg.SplitExternalLocalOriginErrors {
 		if o.consLocal.Add(1) == d.cfg.ConsecutiveLocalOriginFailure {
 			d.detect(h, kindLocalOrigin)
@@ -110,7 +110,7 @@ func (d *outlierDetector) success(h *Host, localOrigin bool) {
 }
 
 func (d *outlierDetector) detect(h *Host, kind failureKind) {
-	o := &h.outlier
+	o := h.outlier
 	enforcing := d.cfg.EnforcingConsecutive5xx
 	if kind == kindLocalOrigin {
 		o.consLocal.Store(0)
@@ -147,9 +147,9 @@ func (d *outlierDetector) detect(h *Host, kind failureKind) {
 	d.s.ejectionsEnforcedTotal.Inc()
 	d.s.enforced[kind].Inc()
 	h.setFlags(0, flagFailedOutlier)
-	d.c.log.Warn("outlier detection ejected host", "host", h.String(), "reason", kind.String(),
+	d.c.Logger().Warn("outlier detection ejected host", "host", h.String(), "reason", kind.String(),
 		"ejection_time", d.ejectionTime(o), "ejections_active", d.active)
-	h.onHealthChange()
+	h.c.kickRebuild()
 }
 
 func (d *outlierDetector) ejectionTime(o *outlierHostState) time.Duration {
@@ -180,7 +180,7 @@ func (d *outlierDetector) sweep(now time.Time) {
 	var back []*Host
 	d.mu.Lock()
 	for _, h := range d.c.state.Load().all {
-		o := &h.outlier
+		o := h.outlier
 		switch {
 		case o.removed:
 		case o.ejected:
@@ -204,7 +204,7 @@ func (d *outlierDetector) sweep(now time.Time) {
 		h.outlier.cons5xx.Store(0)
 		h.outlier.consLocal.Store(0)
 		h.setFlags(flagFailedOutlier, 0)
-		d.c.log.Info("outlier detection returned host", "host", h.String())
+		d.c.Logger().Info("outlier detection returned host", "host", h.String())
 	}
 	d.c.rebuild()
 }
@@ -214,7 +214,7 @@ func (d *outlierDetector) sweep(now time.Time) {
 func (d *outlierDetector) adopt(h *Host, cr *carried) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o := &h.outlier
+	o := h.outlier
 	o.ejected, o.ejectedAt, o.numEjections = true, cr.ejectedAt, cr.numEjections
 	d.active++
 	d.s.ejectionsActive.Set(d.active)
@@ -224,7 +224,7 @@ func (d *outlierDetector) adopt(h *Host, cr *carried) {
 func (d *outlierDetector) snapshot(h *Host, cr *carried) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o := &h.outlier
+	o := h.outlier
 	cr.ejected, cr.ejectedAt, cr.numEjections = o.ejected, o.ejectedAt, o.numEjections
 }
 
@@ -232,7 +232,7 @@ func (d *outlierDetector) snapshot(h *Host, cr *carried) {
 func (d *outlierDetector) forget(h *Host) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o := &h.outlier
+	o := h.outlier
 	o.removed = true
 	if o.ejected {
 		o.ejected = false

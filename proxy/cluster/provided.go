@@ -105,7 +105,7 @@ func (c *Cluster) ProvidedUpdateFailed() {
 func (c *Cluster) DetachedHost(ap netip.AddrPort) *Host {
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	t := newTarget(ap)
-	h := &Host{key: "detached/" + t.str, cs: c.stats, onHealthChange: func() {}}
+	h := &Host{key: "detached/" + t.str, c: c}
 	h.target.Store(t)
 	h.meta.Store(&hostMeta{weight: 1})
 	return h
@@ -116,13 +116,14 @@ func (c *Cluster) Resolve(ctx context.Context, name string) ([]netip.Addr, error
 	return c.resolve(ctx, name)
 }
 
-// Logger is the cluster's logger (it carries the cluster name).
-func (c *Cluster) Logger() *slog.Logger { return c.log }
+// Logger is the cluster's logger (it carries the cluster name). It is
+// made on each call, not kept: clusters are many and log rarely.
+func (c *Cluster) Logger() *slog.Logger { return c.m.log.With("cluster", c.name) }
 
 // StatsScope is the cluster's stats scope, cluster.<name>, for the stats
 // of its type (cluster.<name>.redis_cluster.*).
 func (c *Cluster) StatsScope() *telemetry.Scope {
-	return c.m.root.Sub("cluster").Tagged("envoy_cluster_name", c.name)
+	return clusterScope(c.m.root, c.name)
 }
 
 // ConnectTimeout is the cluster's connect_timeout.

@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sidewire/sidewire/proxy/config"
+	"github.com/sidewire/sidewire/telemetry"
 )
 
 // TestUpdateSameConfigIsSkipped checks that a config given again as the
@@ -152,5 +155,63 @@ func TestAssignmentSharesEqualMeta(t *testing.T) {
 	}
 	if specs[3].meta.weight != max(eps[3].Weight, 1) || specs[3].meta == specs[2].meta {
 		t.Errorf("endpoint 3 after a differing one: weight %d, shares endpoint 2's meta %v", specs[3].meta.weight, specs[3].meta == specs[2].meta)
+	}
+	// An endpoint with nothing set shares one meta across clusters;
+	// endpointMeta, whose callers may change what it returns (DNS hosts
+	// take their hostname), never hands that one out.
+	plain := config.LocalityEndpoints{}
+	if m := sharedEndpointMeta(plain, config.Endpoint{}); m != defaultMeta {
+		t.Error("a default endpoint does not share the default meta")
+	}
+	if m := endpointMeta(plain, config.Endpoint{}); m == defaultMeta || !metaEqual(m, defaultMeta) {
+		t.Errorf("endpointMeta of a default endpoint: shared %v, %+v; want a new copy of the default", m == defaultMeta, *m)
+	}
+}
+
+// TestDeferredTrafficStats checks Envoy's deferred creation of a
+// cluster's traffic stats: a cluster that carried no traffic has its
+// config, membership and circuit breaker stats but no upstream_cx_* or
+// upstream_rq_*; its first connection creates them, and a new version
+// of the cluster finds their values.
+func TestDeferredTrafficStats(t *testing.T) {
+	store := telemetry.NewStore()
+	m := NewManager(Options{Stats: store.Root(), Logger: slog.New(slog.DiscardHandler), DeferTrafficStats: true})
+	t.Cleanup(func() {
+		m.Close()
+		checkNoLeaks(t)
+	})
+	e := &env{m: m, store: store}
+	srv := startServer(t, holdOpen)
+	used, idle := staticCluster("used", config.RoundRobin, srv.addr), staticCluster("idle", config.RoundRobin, srv.addr)
+	e.update(t, used, idle)
+	for _, name := range []string{"used", "idle"} {
+		got := e.statNames(t, name)
+		for _, want := range []string{"update_success: 1", "membership_total: 1", "circuit_breakers.default.cx_open: 0", "lb_healthy_panic: 0"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("cluster %s: no %q in /stats:\n%s", name, want, got)
+			}
+		}
+		if strings.Contains(got, "upstream_") {
+			t.Errorf("cluster %s carried no traffic but has traffic stats:\n%s", name, got)
+		}
+	}
+	up, err := e.cluster(t, "used").Connect(context.Background(), LBContext{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Close()
+	got := e.statNames(t, "used")
+	for _, want := range []string{"upstream_cx_total: 1", "upstream_cx_destroy: 1", "upstream_cx_active: 0", "upstream_rq_total: 0", "upstream_cx_connect_ms: P0"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after a connection: no %q in /stats:\n%s", want, got)
+		}
+	}
+	if strings.Contains(e.statNames(t, "idle"), "upstream_") {
+		t.Error("another cluster's connection created idle's traffic stats")
+	}
+	modified := staticCluster("used", config.Random, srv.addr)
+	e.update(t, modified, idle)
+	if got := e.statNames(t, "used"); !strings.Contains(got, "upstream_cx_total: 1") {
+		t.Errorf("modified cluster lost its traffic stats:\n%s", got)
 	}
 }

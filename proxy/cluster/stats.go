@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"sync/atomic"
+
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/telemetry"
 )
@@ -12,22 +14,29 @@ import (
 // only for a cluster configured with health checks or outlier detection
 // (hc and od are nil otherwise): with many clusters they would be most
 // of the stats.
+//
+// The traffic stats (upstream_cx_*, upstream_rq_*: Envoy's
+// ClusterTrafficStats) are created with the others unless the manager
+// defers them (Envoy's deferred_stat_options.enable_deferred_creation_stats):
+// then they are created when the cluster first carries traffic, and a
+// cluster that never does has none.
 type clusterStats struct {
-	cxTotal, cxConnectFail, cxConnectTimeout, cxNoneHealthy, cxDestroy *telemetry.Counter
-	cxOverflow, rqPendingOverflow, rqRetryOverflow                     *telemetry.Counter
-	cxRxBytes, cxTxBytes, rqTotal                                      *telemetry.Counter
-	lbHealthyPanic                                                     *telemetry.Counter
-	updateAttempt, updateSuccess, updateFailure, updateEmpty           *telemetry.Counter
-	updateNoRebuild, membershipChange                                  *telemetry.Counter
+	lbHealthyPanic                                           *telemetry.Counter
+	updateAttempt, updateSuccess, updateFailure, updateEmpty *telemetry.Counter
+	updateNoRebuild, membershipChange                        *telemetry.Counter
 
-	cxActive, rqActive                                     *telemetry.Gauge
 	membershipHealthy, membershipTotal, membershipDegraded *telemetry.Gauge
 	membershipExcluded, maxHostWeight                      *telemetry.Gauge
 	cbCxOpen, cbRqPendingOpen, cbRqOpen, cbRqRetryOpen     *telemetry.Gauge
-	cxConnectMs, cxLengthMs                                *telemetry.Histogram
 
 	hc *hcStats
 	od *odStats
+
+	traffic atomic.Pointer[trafficStats]
+	// root and name make the traffic stats at first use; root is nil
+	// when they were made at once.
+	root *telemetry.Scope
+	name string
 }
 
 type hcStats struct {
@@ -45,11 +54,71 @@ type odStats struct {
 	consecutive5xx *telemetry.Counter
 }
 
-// newClusterStats returns the stats of the cluster cfg configures.
-func newClusterStats(root *telemetry.Scope, cfg *config.Cluster) *clusterStats {
-	s := root.Sub("cluster").Tagged("envoy_cluster_name", cfg.Name)
+// trafficStats are the stats a cluster updates on the data path.
+type trafficStats struct {
+	cxTotal, cxConnectFail, cxConnectTimeout, cxNoneHealthy, cxDestroy *telemetry.Counter
+	cxOverflow, rqPendingOverflow, rqRetryOverflow                     *telemetry.Counter
+	cxRxBytes, cxTxBytes, rqTotal                                      *telemetry.Counter
+	cxActive, rqActive                                                 *telemetry.Gauge
+	cxConnectMs, cxLengthMs                                            *telemetry.Histogram
+}
+
+func clusterScope(root *telemetry.Scope, name string) *telemetry.Scope {
+	return root.Sub("cluster").Tagged("envoy_cluster_name", name)
+}
+
+// newClusterStats returns the stats of the cluster cfg configures; with
+// deferTraffic its traffic stats wait for their first use.
+func newClusterStats(root *telemetry.Scope, cfg *config.Cluster, deferTraffic bool) *clusterStats {
+	s := clusterScope(root, cfg.Name)
 	cb := s.Sub("circuit_breakers").Sub("default")
 	cs := &clusterStats{
+		lbHealthyPanic:   s.Counter("lb_healthy_panic"),
+		updateAttempt:    s.Counter("update_attempt"),
+		updateSuccess:    s.Counter("update_success"),
+		updateFailure:    s.Counter("update_failure"),
+		updateEmpty:      s.Counter("update_empty"),
+		updateNoRebuild:  s.Counter("update_no_rebuild"),
+		membershipChange: s.Counter("membership_change"),
+
+		membershipHealthy:  s.Gauge("membership_healthy"),
+		membershipTotal:    s.Gauge("membership_total"),
+		membershipDegraded: s.Gauge("membership_degraded"),
+		membershipExcluded: s.Gauge("membership_excluded"),
+		maxHostWeight:      s.Gauge("max_host_weight"),
+		cbCxOpen:           cb.Gauge("cx_open"),
+		cbRqPendingOpen:    cb.Gauge("rq_pending_open"),
+		cbRqOpen:           cb.Gauge("rq_open"),
+		cbRqRetryOpen:      cb.Gauge("rq_retry_open"),
+	}
+	if len(cfg.HealthChecks) > 0 {
+		cs.hc = newHCStats(s.Sub("health_check"))
+	}
+	if cfg.OutlierDetection != nil {
+		cs.od = newODStats(s.Sub("outlier_detection"))
+	}
+	if deferTraffic {
+		cs.root, cs.name = root, cfg.Name
+	} else {
+		cs.traffic.Store(newTrafficStats(s))
+	}
+	return cs
+}
+
+// tr returns the traffic stats, creating them at the first call when
+// they were deferred. After that it is one atomic load.
+func (s *clusterStats) tr() *trafficStats {
+	if t := s.traffic.Load(); t != nil {
+		return t
+	}
+	// Racing first users build the same stats (the store returns one
+	// object per name); one pointer wins.
+	s.traffic.CompareAndSwap(nil, newTrafficStats(clusterScope(s.root, s.name)))
+	return s.traffic.Load()
+}
+
+func newTrafficStats(s *telemetry.Scope) *trafficStats {
+	return &trafficStats{
 		cxTotal:           s.Counter("upstream_cx_total"),
 		cxConnectFail:     s.Counter("upstream_cx_connect_fail"),
 		cxConnectTimeout:  s.Counter("upstream_cx_connect_timeout"),
@@ -61,35 +130,11 @@ func newClusterStats(root *telemetry.Scope, cfg *config.Cluster) *clusterStats {
 		cxRxBytes:         s.Counter("upstream_cx_rx_bytes_total"),
 		cxTxBytes:         s.Counter("upstream_cx_tx_bytes_total"),
 		rqTotal:           s.Counter("upstream_rq_total"),
-		lbHealthyPanic:    s.Counter("lb_healthy_panic"),
-		updateAttempt:     s.Counter("update_attempt"),
-		updateSuccess:     s.Counter("update_success"),
-		updateFailure:     s.Counter("update_failure"),
-		updateEmpty:       s.Counter("update_empty"),
-		updateNoRebuild:   s.Counter("update_no_rebuild"),
-		membershipChange:  s.Counter("membership_change"),
-
-		cxActive:           s.Gauge("upstream_cx_active"),
-		rqActive:           s.Gauge("upstream_rq_active"),
-		membershipHealthy:  s.Gauge("membership_healthy"),
-		membershipTotal:    s.Gauge("membership_total"),
-		membershipDegraded: s.Gauge("membership_degraded"),
-		membershipExcluded: s.Gauge("membership_excluded"),
-		maxHostWeight:      s.Gauge("max_host_weight"),
-		cbCxOpen:           cb.Gauge("cx_open"),
-		cbRqPendingOpen:    cb.Gauge("rq_pending_open"),
-		cbRqOpen:           cb.Gauge("rq_open"),
-		cbRqRetryOpen:      cb.Gauge("rq_retry_open"),
-		cxConnectMs:        s.Histogram("upstream_cx_connect_ms", telemetry.Milliseconds),
-		cxLengthMs:         s.Histogram("upstream_cx_length_ms", telemetry.Milliseconds),
+		cxActive:          s.Gauge("upstream_cx_active"),
+		rqActive:          s.Gauge("upstream_rq_active"),
+		cxConnectMs:       s.Histogram("upstream_cx_connect_ms", telemetry.Milliseconds),
+		cxLengthMs:        s.Histogram("upstream_cx_length_ms", telemetry.Milliseconds),
 	}
-	if len(cfg.HealthChecks) > 0 {
-		cs.hc = newHCStats(s.Sub("health_check"))
-	}
-	if cfg.OutlierDetection != nil {
-		cs.od = newODStats(s.Sub("outlier_detection"))
-	}
-	return cs
 }
 
 // zeroDropped resets the gauges of the health check and outlier

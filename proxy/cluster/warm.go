@@ -2,21 +2,29 @@ package cluster
 
 import "sync"
 
-// warmTracker closes ready once the cluster's initial membership is known
+// warmTracker notes when the cluster's initial membership is known
 // (static hosts set, first DNS resolution done, first EDS assignment
 // applied) and every initial host has finished its first health check
-// round.
+// round. The channel waiters get is made only when someone waits before
+// that: most clusters warm at once, and a channel each would cost
+// memory for nothing.
 type warmTracker struct {
 	mu       sync.Mutex
 	pending  int  // membership (1 until known) + first checks outstanding
 	known    bool // initial membership known
 	finished bool
-	ready    chan struct{}
+	ready    chan struct{} // nil until waited for; closed when finished
 }
+
+// closedChan is what waiters of a warm cluster get.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 func (w *warmTracker) init() {
 	w.pending = 1
-	w.ready = make(chan struct{})
 }
 
 // initial reports whether hosts added now belong to the initial
@@ -51,8 +59,17 @@ func (w *warmTracker) checked() {
 
 func (w *warmTracker) doneLocked() {
 	w.pending--
-	if w.pending == 0 && !w.finished {
-		w.finished = true
+	if w.pending == 0 {
+		w.finishLocked()
+	}
+}
+
+func (w *warmTracker) finishLocked() {
+	if w.finished {
+		return
+	}
+	w.finished = true
+	if w.ready != nil {
 		close(w.ready)
 	}
 }
@@ -61,18 +78,25 @@ func (w *warmTracker) doneLocked() {
 func (w *warmTracker) abandon() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.finished {
-		w.finished = true
-		close(w.ready)
+	w.finishLocked()
+}
+
+// done returns a channel closed once the cluster has warmed up.
+func (w *warmTracker) done() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.finished {
+		return closedChan
 	}
+	if w.ready == nil {
+		w.ready = make(chan struct{})
+	}
+	return w.ready
 }
 
 // isWarm reports whether the cluster has warmed up.
 func (w *warmTracker) isWarm() bool {
-	select {
-	case <-w.ready:
-		return true
-	default:
-		return false
-	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.finished
 }

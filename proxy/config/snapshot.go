@@ -25,6 +25,18 @@ type Snapshot struct {
 	// clusters (Envoy's dynamic_resources.ads_config); nil when the
 	// configuration is static only.
 	ADS *ADSSource
+	// Stats are the bootstrap's process-wide stats settings; they take
+	// effect when the process starts.
+	Stats StatsOptions
+}
+
+// StatsOptions are process-wide stats settings from the bootstrap.
+type StatsOptions struct {
+	// DeferredCreation creates the stats groups that allow it (a
+	// cluster's traffic stats: upstream_cx_*, upstream_rq_*) when first
+	// used instead of with their owner (Envoy's
+	// deferred_stat_options.enable_deferred_creation_stats).
+	DeferredCreation bool
 }
 
 // ADSSource names the control plane serving the Aggregated Discovery

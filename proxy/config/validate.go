@@ -30,13 +30,16 @@ func (s *Snapshot) Validate() error {
 	var errs []error
 	clusters := make(map[string]*Cluster, len(s.Clusters))
 	for i, c := range s.Clusters {
-		p := fmt.Sprintf("static_resources.clusters[%d]", i)
+		// Paths are built only for errors: with 10,000 clusters they
+		// were most of the work of validating a snapshot.
 		if clusters[c.Name] != nil {
-			errs = append(errs, fieldErr(p+".name", "duplicate cluster name %q", c.Name))
+			errs = append(errs, fieldErr(fmt.Sprintf("static_resources.clusters[%d].name", i), "duplicate cluster name %q", c.Name))
 		} else {
 			clusters[c.Name] = c
 		}
-		errs = append(errs, c.validate(p))
+		if c.validate("") != nil {
+			errs = append(errs, c.validate(fmt.Sprintf("static_resources.clusters[%d]", i)))
+		}
 	}
 	names := make(map[string]bool, len(s.Listeners))
 	addrs := make(map[string]bool, len(s.Listeners))

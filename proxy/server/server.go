@@ -27,6 +27,10 @@ type Options struct {
 	// WarmTimeout bounds how long the first Apply waits for clusters to
 	// warm (first DNS answer, first health check round). Default 15s.
 	WarmTimeout time.Duration
+	// DeferClusterTrafficStats creates a cluster's traffic stats at its
+	// first connection (see cluster.Options.DeferTrafficStats); the
+	// bootstrap's config.StatsOptions.DeferredCreation.
+	DeferClusterTrafficStats bool
 }
 
 // Server runs config snapshots.
@@ -83,7 +87,10 @@ func New(opts Options) *Server {
 		started:   time.Now(),
 		stopTick:  make(chan struct{}),
 	}
-	s.clusters = cluster.NewManager(cluster.Options{Stats: opts.Stats.Root(), Logger: opts.Logger, Secrets: s.secrets})
+	s.clusters = cluster.NewManager(cluster.Options{
+		Stats: opts.Stats.Root(), Logger: opts.Logger, Secrets: s.secrets,
+		DeferTrafficStats: opts.DeferClusterTrafficStats,
+	})
 	s.dubboRoutes = dubboproxy.NewRouteStore()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.state.Store(int32(StateInitializing))

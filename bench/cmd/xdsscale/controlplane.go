@@ -13,7 +13,9 @@ import (
 	"time"
 
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"google.golang.org/grpc"
 )
@@ -32,14 +34,30 @@ type controlPlane interface {
 
 // localCP is a go-control-plane ADS server (snapshot cache, ADS
 // ordering) on 127.0.0.1 in this process.
+//
+// With the linear EDS cache, assignments are served by a LinearCache
+// instead (muxed by type URL): it marshals each assignment once, when it
+// is set, and answers a state-of-the-world EDS subscription with the
+// assignments that changed since the client's last response, as the
+// xDS protocol allows for every type but listeners and clusters. The
+// snapshot cache marshals every assignment of every response.
 type localCP struct {
 	cache  cachev3.SnapshotCache
+	linear *cachev3.LinearCache // nil with the snapshot EDS cache
 	snaps  map[string]*cachev3.Snapshot
-	srv    *grpc.Server
-	lis    net.Listener
-	cancel context.CancelFunc
-	done   chan struct{}
+	// lastEDS holds the assignments last set in linear, by name.
+	lastEDS map[string]types.Resource
+	srv     *grpc.Server
+	lis     net.Listener
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
+
+// EDS caches of the control plane (-eds-cache).
+const (
+	edsSnapshot = "snapshot"
+	edsLinear   = "linear"
+)
 
 var _ controlPlane = (*localCP)(nil)
 
@@ -54,6 +72,27 @@ func startLocalCP(sc scale, trace bool) (*localCP, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cp := &localCP{cache: cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil), snaps: snaps, lis: lis, cancel: cancel, done: make(chan struct{})}
+	var served cachev3.Cache = cp.cache
+	switch sc.EDSCache {
+	case edsSnapshot, "":
+	case edsLinear:
+		cp.linear = cachev3.NewLinearCache(resourcev3.EndpointType)
+		classify := func(typeURL string) string {
+			if typeURL == resourcev3.EndpointType {
+				return edsLinear
+			}
+			return edsSnapshot
+		}
+		served = &cachev3.MuxCache{
+			Classify:      func(r *cachev3.Request) string { return classify(r.GetTypeUrl()) },
+			ClassifyDelta: func(r *cachev3.DeltaRequest) string { return classify(r.GetTypeUrl()) },
+			Caches:        map[string]cachev3.Cache{edsSnapshot: cp.cache, edsLinear: cp.linear},
+		}
+	default:
+		cancel()
+		lis.Close()
+		return nil, fmt.Errorf("-eds-cache must be %s or %s, not %q", edsSnapshot, edsLinear, sc.EDSCache)
+	}
 	// Responses of 10,000 resources can exceed gRPC's default 4 MiB.
 	cp.srv = grpc.NewServer(grpc.MaxSendMsgSize(maxMsgSize))
 	var cb serverv3.Callbacks
@@ -78,7 +117,7 @@ func startLocalCP(sc scale, trace bool) (*localCP, error) {
 			},
 		}
 	}
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(cp.srv, serverv3.NewServer(ctx, cp.cache, cb))
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(cp.srv, serverv3.NewServer(ctx, served, cb))
 	go func() {
 		defer close(cp.done)
 		_ = cp.srv.Serve(lis)
@@ -116,7 +155,43 @@ func (cp *localCP) Push(node, step string) error {
 	if err := cp.cache.SetSnapshot(context.Background(), node, s); err != nil {
 		return fmt.Errorf("push %s to %s: %w", step, node, err)
 	}
+	if cp.linear != nil {
+		cp.pushLinear(s)
+	}
 	return nil
+}
+
+// pushLinear sets the assignments of s that differ from those set last
+// in the linear cache, which tells the watches of each one changed.
+func (cp *localCP) pushLinear(s *cachev3.Snapshot) {
+	items := s.Resources[types.Endpoint].Items
+	if cp.lastEDS == nil {
+		all := make(map[string]types.Resource, len(items))
+		for n, r := range items {
+			all[n] = r.Resource
+		}
+		cp.linear.SetResources(all)
+		cp.lastEDS = all
+		return
+	}
+	changed := map[string]types.Resource{}
+	for n, r := range items {
+		if cp.lastEDS[n] != r.Resource {
+			changed[n] = r.Resource
+			cp.lastEDS[n] = r.Resource
+		}
+	}
+	var gone []string
+	for n := range cp.lastEDS {
+		if _, ok := items[n]; !ok {
+			gone = append(gone, n)
+			delete(cp.lastEDS, n)
+		}
+	}
+	if len(changed) > 0 || len(gone) > 0 {
+		// Only fails for resources of another type.
+		_ = cp.linear.UpdateResources(changed, gone)
+	}
 }
 
 func (cp *localCP) Close() error {
@@ -185,7 +260,8 @@ func startChildCP(sc scale, trace bool) (*childCP, error) {
 	}
 	cmd := exec.Command(exe,
 		"-clusters", fmt.Sprint(sc.Clusters), "-endpoints-per-cluster", fmt.Sprint(sc.EndpointsPerCluster),
-		"-listeners", fmt.Sprint(sc.Listeners), "-changed", fmt.Sprint(sc.Changed), fmt.Sprintf("-trace=%v", trace))
+		"-listeners", fmt.Sprint(sc.Listeners), "-changed", fmt.Sprint(sc.Changed), "-eds-cache", sc.EDSCache,
+		fmt.Sprintf("-trace=%v", trace))
 	cmd.Env = append(os.Environ(), cpEnv+"=1")
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()

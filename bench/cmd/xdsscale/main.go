@@ -17,9 +17,13 @@
 // keeps it in this process. Wall times include the control plane's work
 // (a state-of-the-world EDS push makes go-control-plane marshal every
 // assignment) and suffer from other load on the machine; the CPU time
-// rows do not. -trace prints when each push, request and response
-// happens; -cpuprofile (with -cpuprofile-step for one step) and
-// -memprofile write pprof profiles.
+// rows do not. -eds-cache linear serves assignments from
+// go-control-plane's LinearCache, which sends a state-of-the-world
+// client only the assignments that changed, each marshalled once.
+// -deferred-stats creates clusters' traffic stats at first use, as the
+// bootstrap's deferred_stat_options does. -trace prints when each push,
+// request and response happens; -cpuprofile (with -cpuprofile-step for
+// one step) and -memprofile (with -memprofilerate) write pprof profiles.
 //
 //	go run ./bench/cmd/xdsscale -clusters 10000 -endpoints-per-cluster 10 -listeners 1000 -reps 5
 //	go run ./bench/cmd/xdsscale -delta -reps 5
@@ -38,16 +42,21 @@ import (
 
 type options struct {
 	scale
-	delta   bool
-	reps    int
-	cp      string
-	timeout time.Duration
+	delta bool
+	// deferStats creates clusters' traffic stats at first use, as
+	// deferred_stat_options.enable_deferred_creation_stats does.
+	deferStats bool
+	reps       int
+	cp         string
+	timeout    time.Duration
 	// cpuProfile and heapProfile name pprof output files; the heap
 	// profile is taken after the first full apply and GC.
 	cpuProfile, heapProfile string
 	// cpuStep, when set, limits the CPU profile to that step of the first
 	// repetition (push to applied).
 	cpuStep string
+	// memProfileRate, when set, is runtime.MemProfileRate.
+	memProfileRate int
 	// trace prints when pushes, requests and responses happen.
 	trace bool
 }
@@ -74,12 +83,15 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.Listeners, "listeners", 1000, "tcp_proxy listeners on 127.0.0.1 ephemeral ports, spread over the clusters")
 	fs.IntVar(&o.Changed, "changed", 10, "clusters whose assignments the incremental EDS update changes")
 	fs.BoolVar(&o.delta, "delta", false, "use delta xDS (DeltaAggregatedResources) instead of state of the world")
+	fs.BoolVar(&o.deferStats, "deferred-stats", false, "create each cluster's traffic stats (upstream_cx_*, upstream_rq_*) at its first use, as a bootstrap with deferred_stat_options.enable_deferred_creation_stats does")
+	fs.StringVar(&o.EDSCache, "eds-cache", edsSnapshot, "how the control plane serves assignments: snapshot (go-control-plane's snapshot cache: every assignment in every response, each marshalled again) or linear (a LinearCache: the changed ones, each marshalled once)")
 	fs.IntVar(&o.reps, "reps", 5, "repetitions, each with a fresh Sidewire")
 	fs.StringVar(&o.cp, "cp", "process", "where the control plane runs: process (a child process) or inproc")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "bound on each wait for an update to be applied")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the repetitions to this file")
 	fs.StringVar(&o.cpuStep, "cpuprofile-step", "", "profile only this step of the first repetition: full, eds-n, eds-1 or cds-1")
 	fs.StringVar(&o.heapProfile, "memprofile", "", "write a heap profile, taken after the first full apply and a GC, to this file")
+	fs.IntVar(&o.memProfileRate, "memprofilerate", 0, "runtime.MemProfileRate for -memprofile (1 records every allocation and slows the run; 0 keeps the default)")
 	fs.BoolVar(&o.trace, "trace", false, "print on stderr when each push, ADS request and response happens")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -104,6 +116,9 @@ func childMain(o options) int {
 func run(o options, w io.Writer) error {
 	if o.reps < 1 {
 		return fmt.Errorf("-reps must be at least 1")
+	}
+	if o.memProfileRate > 0 {
+		runtime.MemProfileRate = o.memProfileRate
 	}
 	if err := raiseFDLimit(uint64(o.Listeners) + 1024); err != nil {
 		return err
@@ -169,8 +184,16 @@ func writeTable(w io.Writer, o options, rs []repResult) error {
 	if o.delta {
 		mode = "delta"
 	}
-	fmt.Fprintf(w, "xdsscale: %d EDS clusters x %d endpoints, %d tcp_proxy listeners, %s ADS, control plane %s, %d reps, GOMAXPROCS %d, %s\n\n",
-		o.Clusters, o.EndpointsPerCluster, o.Listeners, mode, o.cp, len(rs), runtime.GOMAXPROCS(0), runtime.Version())
+	edsCache := o.EDSCache
+	if edsCache == "" {
+		edsCache = edsSnapshot
+	}
+	stats := ""
+	if o.deferStats {
+		stats = ", deferred cluster traffic stats"
+	}
+	fmt.Fprintf(w, "xdsscale: %d EDS clusters x %d endpoints, %d tcp_proxy listeners, %s ADS, control plane %s (%s EDS cache)%s, %d reps, GOMAXPROCS %d, %s\n\n",
+		o.Clusters, o.EndpointsPerCluster, o.Listeners, mode, o.cp, edsCache, stats, len(rs), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Fprintln(w, "| measure | median | min | max | target |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
 	ms := func(name, target string, f func(repResult) time.Duration) {

@@ -29,13 +29,16 @@ func TestMain(m *testing.M) {
 // measure.
 func TestRunSmall(t *testing.T) {
 	for _, tc := range []struct {
-		delta bool
-		cp    string
-	}{{false, "process"}, {true, "process"}, {false, "inproc"}, {true, "inproc"}} {
+		delta   bool
+		cp, eds string
+	}{
+		{false, "process", edsSnapshot}, {true, "process", edsSnapshot}, {false, "inproc", edsSnapshot}, {true, "inproc", edsSnapshot},
+		{false, "process", edsLinear}, {true, "inproc", edsLinear},
+	} {
 		delta := tc.delta
 		var out bytes.Buffer
 		o := options{
-			scale: scale{Clusters: 40, EndpointsPerCluster: 3, Listeners: 8, Changed: 4},
+			scale: scale{Clusters: 40, EndpointsPerCluster: 3, Listeners: 8, Changed: 4, EDSCache: tc.eds},
 			delta: delta, reps: 2, cp: tc.cp, timeout: 20 * time.Second,
 		}
 		if err := run(o, &out); err != nil {

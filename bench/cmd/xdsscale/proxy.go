@@ -35,14 +35,14 @@ type proxy struct {
 
 var _ xds.Applier = (*proxy)(nil)
 
-func startProxy(target, node string, delta, trace bool) *proxy {
+func startProxy(target, node string, delta, deferStats, trace bool) *proxy {
 	// Logs are formatted as `sidewire run` formats them (JSON, info) and
 	// thrown away: their cost is part of applying.
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	store := telemetry.NewStore()
 	p := &proxy{
 		node: config.Node{ID: node, Cluster: "xdsscale"},
-		srv:  server.New(server.Options{Stats: store, Logger: log}),
+		srv:  server.New(server.Options{Stats: store, Logger: log, DeferClusterTrafficStats: deferStats}),
 		done: make(chan struct{}),
 	}
 	cfg := xds.ADSConfig{Target: target, Delta: delta, Node: p.node, Logger: log}

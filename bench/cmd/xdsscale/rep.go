@@ -31,7 +31,7 @@ func runRep(cp controlPlane, o options, rep int) (repResult, error) {
 	debug.FreeOSMemory()
 	resetPeakRSS()
 	node := fmt.Sprintf("xdsscale-%d-%d", os.Getpid(), rep)
-	p := startProxy(cp.Addr(), node, o.delta, o.trace)
+	p := startProxy(cp.Addr(), node, o.delta, o.deferStats, o.trace)
 	defer p.Close()
 	// Listeners and clusters are subscribed to first; EDS follows CDS.
 	if err := cp.WaitWatches(node, 2, o.delta); err != nil {

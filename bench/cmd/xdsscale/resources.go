@@ -20,6 +20,9 @@ type scale struct {
 	Clusters, EndpointsPerCluster, Listeners int
 	// Changed is how many assignments the "eds-n" update changes.
 	Changed int
+	// EDSCache is how the control plane serves assignments: "snapshot"
+	// (every assignment in every response) or "linear" (the changed ones).
+	EDSCache string
 }
 
 // Port numbers of generated endpoints: the base snapshot uses basePort,
