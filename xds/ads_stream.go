@@ -11,6 +11,9 @@ import (
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/sidewire/sidewire/proxy/version"
 )
 
 // sotwStream is one state-of-the-world ADS stream: the nonces of its last
@@ -76,8 +79,25 @@ func (s *sotwStream) send(typ, version string, names []string, detail error) err
 	return nil
 }
 
+// node is the Node the first request of each stream carries: id,
+// cluster, metadata and locality from the bootstrap, and Sidewire's
+// user agent and version.
 func (c *ADSClient) node() *corev3.Node {
-	return &corev3.Node{Id: c.cfg.Node.ID, Cluster: c.cfg.Node.Cluster, UserAgentName: "sidewire"}
+	n := c.cfg.Node
+	out := &corev3.Node{
+		Id: n.ID, Cluster: n.Cluster, UserAgentName: "sidewire",
+		UserAgentVersionType: &corev3.Node_UserAgentVersion{UserAgentVersion: version.String()},
+	}
+	if n.Region != "" || n.Zone != "" || n.SubZone != "" {
+		out.Locality = &corev3.Locality{Region: n.Region, Zone: n.Zone, SubZone: n.SubZone}
+	}
+	if n.Metadata != nil {
+		// The values came from a Struct, so they convert back.
+		if md, err := structpb.NewStruct(n.Metadata); err == nil {
+			out.Metadata = md
+		}
+	}
+	return out
 }
 
 func errorDetail(err error) *rpcstatus.Status {

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
@@ -93,7 +94,7 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 	}
 	t.precheck("", top)
 	snap := &config.Snapshot{
-		Node:  config.Node{ID: b.GetNode().GetId(), Cluster: b.GetNode().GetCluster()},
+		Node:  node(b.GetNode()),
 		Stats: config.StatsOptions{DeferredCreation: b.GetDeferredStatOptions().GetEnableDeferredCreationStats()},
 	}
 	if a := b.GetAdmin(); a != nil {
@@ -173,4 +174,17 @@ func runtimeKeys(prefix string, s *structpb.Struct) []string {
 		keys = append(keys, name)
 	}
 	return keys
+}
+
+// node translates the bootstrap's node: id, cluster, metadata (kept as
+// JSON values, sent back as they came) and locality.
+func node(n *corev3.Node) config.Node {
+	out := config.Node{
+		ID: n.GetId(), Cluster: n.GetCluster(),
+		Region: n.GetLocality().GetRegion(), Zone: n.GetLocality().GetZone(), SubZone: n.GetLocality().GetSubZone(),
+	}
+	if md := n.GetMetadata(); md != nil {
+		out.Metadata = md.AsMap()
+	}
+	return out
 }

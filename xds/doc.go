@@ -210,7 +210,9 @@
 //
 // # What is supported
 //
-// Bootstrap: node.id, node.cluster, admin.address, admin.access_log,
+// Bootstrap: node.id, node.cluster, node.metadata and node.locality (sent
+// to the control plane as they are, with user agent "sidewire" and its
+// version), admin.address, admin.access_log,
 // dynamic_resources with an optional ads_config (api_type GRPC,
 // AGGREGATED_GRPC, DELTA_GRPC or AGGREGATED_DELTA_GRPC,
 // transport_api_version V3, one envoy_grpc service naming a STATIC
@@ -297,8 +299,7 @@
 // listeners, filter chains, clusters and localities, typed_filter_metadata
 // everywhere, listener traffic_direction, health check name and
 // load_assignment.cluster_name. Everything else not listed above is
-// rejected when set, including node.metadata and node.locality (nothing
-// sends them yet), config sources other than ads and files
+// rejected when set, including config sources other than ads and files
 // (api_config_source, self, initial_fetch_timeout),
 // stats_config, watchdogs, overload_manager, listener and admin socket
 // options, access log filters and listener-level access_log.

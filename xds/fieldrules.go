@@ -44,7 +44,7 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	"envoy.config.core.v3.GrpcService":                    {"envoy_grpc": use},
 	"envoy.config.core.v3.GrpcService.EnvoyGrpc":          {"cluster_name": use},
 	"envoy.config.bootstrap.v3.Bootstrap.StaticResources": {"listeners": use, "clusters": use, "secrets": use},
-	"envoy.config.core.v3.Node":                           {"id": use, "cluster": use},
+	"envoy.config.core.v3.Node":                           {"id": use, "cluster": use, "metadata": use, "locality": use},
 	"envoy.config.bootstrap.v3.Admin": {
 		"address": use, "access_log": use, "access_log_path": use, "ignore_global_conn_limit": inert,
 	},

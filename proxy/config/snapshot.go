@@ -79,6 +79,11 @@ func (s *Snapshot) ADSTarget() (Address, error) {
 type Node struct {
 	ID      string
 	Cluster string
+	// Metadata is node.metadata as JSON values (what a control plane
+	// such as istiod reads to tell proxies apart); nil when unset.
+	Metadata map[string]any
+	// Region, Zone and SubZone are node.locality; empty when unset.
+	Region, Zone, SubZone string
 }
 
 // Admin configures the admin HTTP server.
