@@ -42,40 +42,61 @@ func (t *translator) transportSocket(path string, ts *corev3.TransportSocket) *c
 
 func (t *translator) downstreamTLS(path string, d *tlsv3.DownstreamTlsContext) *config.DownstreamTLS {
 	cp := field(path, "common_tls_context")
-	c := d.GetCommonTlsContext()
+	c := t.commonTLSContext(cp, d.GetCommonTlsContext())
 	out := &config.DownstreamTLS{
-		ALPN:                     c.GetAlpnProtocols(),
+		Certificates: c.certs, CertificateSecrets: c.certRefs,
+		Validation: c.valid, ValidationSecret: c.validRef,
+		ALPN: c.alpn, MinVersion: c.minVersion, MaxVersion: c.maxVersion,
 		RequireClientCertificate: d.GetRequireClientCertificate().GetValue(),
 	}
-	pp := field(cp, "tls_params")
-	out.MinVersion = tlsVersions[c.GetTlsParams().GetTlsMinimumProtocolVersion()]
-	out.MaxVersion = tlsVersions[c.GetTlsParams().GetTlsMaximumProtocolVersion()]
-	if out.MinVersion != 0 && out.MaxVersion != 0 && out.MinVersion > out.MaxVersion {
-		t.errs.add(pp, "tls_minimum_protocol_version is above tls_maximum_protocol_version")
-	}
-	for i, tc := range c.GetTlsCertificates() {
-		if kp, ok := t.tlsCertificate(index(field(cp, "tls_certificates"), i), tc); ok {
-			out.Certificates = append(out.Certificates, kp)
-		}
-	}
-	for i, s := range c.GetTlsCertificateSdsSecretConfigs() {
-		out.CertificateSecrets = append(out.CertificateSecrets, t.sdsSecretConfig(index(field(cp, "tls_certificate_sds_secret_configs"), i), s))
-	}
-	if len(c.GetTlsCertificates())+len(c.GetTlsCertificateSdsSecretConfigs()) == 0 {
+	if cc := d.GetCommonTlsContext(); len(cc.GetTlsCertificates())+len(cc.GetTlsCertificateSdsSecretConfigs()) == 0 {
 		t.errs.add(cp, "needs tls_certificates or tls_certificate_sds_secret_configs")
-	}
-	switch {
-	case c.GetValidationContext() != nil:
-		out.Validation = t.validationContext(field(cp, "validation_context"), c.GetValidationContext())
-	case c.GetValidationContextSdsSecretConfig() != nil:
-		r := t.sdsSecretConfig(field(cp, "validation_context_sds_secret_config"), c.GetValidationContextSdsSecretConfig())
-		out.ValidationSecret = &r
 	}
 	if out.RequireClientCertificate && out.Validation == nil && out.ValidationSecret == nil {
 		t.errs.add(field(path, "require_client_certificate"), "needs common_tls_context.validation_context or validation_context_sds_secret_config")
 	}
 	if err := listener.CheckTLS(out); err != nil {
 		t.errs.add(cp, "%v", err)
+	}
+	return out
+}
+
+// commonTLS is what a CommonTlsContext gives either direction.
+type commonTLS struct {
+	certs                  []config.TLSCertificate
+	certRefs               []config.SecretRef
+	valid                  *config.CertificateValidation
+	validRef               *config.SecretRef
+	alpn                   []string
+	minVersion, maxVersion uint16
+}
+
+// commonTLSContext translates a CommonTlsContext at path: tls_params,
+// tls_certificates, tls_certificate_sds_secret_configs, validation_context
+// or validation_context_sds_secret_config, and alpn_protocols.
+func (t *translator) commonTLSContext(path string, c *tlsv3.CommonTlsContext) commonTLS {
+	out := commonTLS{
+		alpn:       c.GetAlpnProtocols(),
+		minVersion: tlsVersions[c.GetTlsParams().GetTlsMinimumProtocolVersion()],
+		maxVersion: tlsVersions[c.GetTlsParams().GetTlsMaximumProtocolVersion()],
+	}
+	if out.minVersion != 0 && out.maxVersion != 0 && out.minVersion > out.maxVersion {
+		t.errs.add(field(path, "tls_params"), "tls_minimum_protocol_version is above tls_maximum_protocol_version")
+	}
+	for i, tc := range c.GetTlsCertificates() {
+		if kp, ok := t.tlsCertificate(index(field(path, "tls_certificates"), i), tc); ok {
+			out.certs = append(out.certs, kp)
+		}
+	}
+	for i, s := range c.GetTlsCertificateSdsSecretConfigs() {
+		out.certRefs = append(out.certRefs, t.sdsSecretConfig(index(field(path, "tls_certificate_sds_secret_configs"), i), s))
+	}
+	switch {
+	case c.GetValidationContext() != nil:
+		out.valid = t.validationContext(field(path, "validation_context"), c.GetValidationContext())
+	case c.GetValidationContextSdsSecretConfig() != nil:
+		r := t.sdsSecretConfig(field(path, "validation_context_sds_secret_config"), c.GetValidationContextSdsSecretConfig())
+		out.validRef = &r
 	}
 	return out
 }

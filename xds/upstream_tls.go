@@ -25,33 +25,18 @@ func (t *translator) upstreamTransportSocket(path string, ts *corev3.TransportSo
 
 func (t *translator) upstreamTLS(path string, u *tlsv3.UpstreamTlsContext) *config.UpstreamTLS {
 	cp := field(path, "common_tls_context")
-	c := u.GetCommonTlsContext()
-	out := &config.UpstreamTLS{SNI: u.GetSni(), ALPN: c.GetAlpnProtocols()}
-	out.MinVersion = tlsVersions[c.GetTlsParams().GetTlsMinimumProtocolVersion()]
-	out.MaxVersion = tlsVersions[c.GetTlsParams().GetTlsMaximumProtocolVersion()]
-	if out.MinVersion != 0 && out.MaxVersion != 0 && out.MinVersion > out.MaxVersion {
-		t.errs.add(field(cp, "tls_params"), "tls_minimum_protocol_version is above tls_maximum_protocol_version")
+	c := t.commonTLSContext(cp, u.GetCommonTlsContext())
+	out := &config.UpstreamTLS{
+		Certificates: c.certs, CertificateSecrets: c.certRefs,
+		Validation: c.valid, ValidationSecret: c.validRef,
+		ALPN: c.alpn, MinVersion: c.minVersion, MaxVersion: c.maxVersion,
+		SNI: u.GetSni(),
 	}
 	if u.GetAllowRenegotiation() {
 		t.errs.add(field(path, "allow_renegotiation"), "renegotiation is not supported")
 	}
-	for i, tc := range c.GetTlsCertificates() {
-		if kp, ok := t.tlsCertificate(index(field(cp, "tls_certificates"), i), tc); ok {
-			out.Certificates = append(out.Certificates, kp)
-		}
-	}
-	for i, s := range c.GetTlsCertificateSdsSecretConfigs() {
-		out.CertificateSecrets = append(out.CertificateSecrets, t.sdsSecretConfig(index(field(cp, "tls_certificate_sds_secret_configs"), i), s))
-	}
-	if len(c.GetTlsCertificates())+len(c.GetTlsCertificateSdsSecretConfigs()) > 1 {
+	if cc := u.GetCommonTlsContext(); len(cc.GetTlsCertificates())+len(cc.GetTlsCertificateSdsSecretConfigs()) > 1 {
 		t.errs.add(cp, "an upstream TLS context offers one client certificate: give at most one of tls_certificates and tls_certificate_sds_secret_configs")
-	}
-	switch {
-	case c.GetValidationContext() != nil:
-		out.Validation = t.validationContext(field(cp, "validation_context"), c.GetValidationContext())
-	case c.GetValidationContextSdsSecretConfig() != nil:
-		r := t.sdsSecretConfig(field(cp, "validation_context_sds_secret_config"), c.GetValidationContextSdsSecretConfig())
-		out.ValidationSecret = &r
 	}
 	for i := range out.Certificates {
 		if _, err := tlsctx.ParseKeyPair(&out.Certificates[i]); err != nil {
