@@ -230,6 +230,17 @@ func (p *proc) stop() {
 }
 
 // eventually polls f until it returns nil or the timeout passes.
+// waitStat waits up to 5s for the stat name to reach at least min.
+func (p *proc) waitStat(name string, min int64) {
+	p.t.Helper()
+	eventually(p.t, 5*time.Second, name, func() error {
+		if got := p.stat(name); got < min {
+			return fmt.Errorf("= %d, want >= %d", got, min)
+		}
+		return nil
+	})
+}
+
 func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
