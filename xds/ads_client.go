@@ -27,6 +27,10 @@ type ADSConfig struct {
 	// LDS and CDS, when set, read listeners or clusters from a file
 	// (Envoy's path_config_source) instead of ADS.
 	LDS, CDS *FileSource
+	// StaticSecrets are the SDS secrets the static listeners and clusters
+	// name (DynamicResources.StaticSecrets): subscribed to, read from
+	// their files and warmed like those of dynamic resources.
+	StaticSecrets []OwnedSecretRef
 	// PollInterval paces the checks of watched files; default 300ms.
 	PollInterval time.Duration
 	// Node identifies this proxy; it is sent on the first request of each
@@ -113,7 +117,9 @@ func NewADSClient(cfg ADSConfig, a Applier) *ADSClient {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 300 * time.Millisecond
 	}
-	return &ADSClient{cfg: cfg, log: cfg.Logger, eng: newEngine(a, cfg.Logger, cfg.OnResponse, cfg.Target != "")}
+	eng := newEngine(a, cfg.Logger, cfg.OnResponse, cfg.Target != "")
+	eng.state.staticSecrets = cfg.StaticSecrets
+	return &ADSClient{cfg: cfg, log: cfg.Logger, eng: eng}
 }
 
 // Status returns a copy of the client's status.

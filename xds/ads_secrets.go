@@ -30,6 +30,9 @@ func secretRefs(l *config.Listener) []config.SecretRef {
 // eachSecretRef calls fn with every secret reference of the accepted
 // listeners and clusters and what names it ("listener \"x\"").
 func (s *adsState) eachSecretRef(fn func(owner string, r config.SecretRef)) {
+	for _, o := range s.staticSecrets {
+		fn(o.Owner, o.Ref)
+	}
 	for _, ln := range s.sortedListeners() {
 		for _, r := range secretRefs(s.listeners[ln]) {
 			fn("listener "+quote(ln), r)

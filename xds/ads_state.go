@@ -45,6 +45,10 @@ type adsState struct {
 	// engine.mu. An unchanged cluster and assignment give the same copy
 	// back, so the server sees the same pointer and skips the cluster.
 	withEndpoints *map[string]edsCopy
+	// staticSecrets are the SDS secrets static resources name; fixed for
+	// the client's life.
+	staticSecrets []OwnedSecretRef
+
 	// warmed is set when warming found nothing missing, and kept through
 	// changes that cannot make anything missing (assignments over ADS),
 	// so the check is not redone for each EDS update.

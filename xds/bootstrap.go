@@ -104,11 +104,15 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 	var dyn *DynamicResources
 	snap.ADS, dyn = t.dynamicResources("dynamic_resources", b.GetDynamicResources())
 	snap.Secrets = t.staticSecretsOf("static_resources.secrets", b.GetStaticResources().GetSecrets())
+	var staticSDS []OwnedSecretRef
 	for i, l := range b.GetStaticResources().GetListeners() {
 		out, err := TranslateListener(index("static_resources.listeners", i), l)
 		t.errs.addErr(err)
 		if out != nil {
-			t.staticSecrets(index("static_resources.listeners", i), out, snap.Secrets)
+			refs := t.staticSecrets(index("static_resources.listeners", i), secretRefs(out), snap.Secrets, snap.ADS != nil)
+			for _, r := range refs {
+				staticSDS = append(staticSDS, OwnedSecretRef{Owner: "static listener " + quote(out.Name), Ref: r})
+			}
 			t.staticDubboRoutes(index("static_resources.listeners", i), out)
 			snap.Listeners = append(snap.Listeners, out)
 		}
@@ -117,12 +121,31 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 		out, err := TranslateCluster(index("static_resources.clusters", i), c)
 		t.errs.addErr(err)
 		if out != nil {
-			t.staticClusterSecrets(index("static_resources.clusters", i), out, snap.Secrets)
+			refs := t.staticSecrets(index("static_resources.clusters", i), out.TLS.SecretRefs(), snap.Secrets, snap.ADS != nil)
+			for _, r := range refs {
+				staticSDS = append(staticSDS, OwnedSecretRef{Owner: "static cluster " + quote(out.Name), Ref: r})
+			}
 			snap.Clusters = append(snap.Clusters, out)
+		}
+	}
+	for i, c := range snap.Clusters {
+		if snap.ADS == nil || c.Name != snap.ADS.Cluster {
+			continue
+		}
+		for _, r := range c.TLS.SecretRefs() {
+			if !r.Static {
+				t.errs.add(index("static_resources.clusters", i), "secret %q: the ads cluster's TLS context takes inline material or static_resources.secrets (its own stream cannot deliver it)", r.Name)
+			}
 		}
 	}
 	if t.errs.len() > 0 {
 		return nil, nil, t.errs.err()
+	}
+	if len(staticSDS) > 0 {
+		if dyn == nil {
+			dyn = &DynamicResources{}
+		}
+		dyn.StaticSecrets = staticSDS
 	}
 	return snap, dyn, nil
 }

@@ -239,11 +239,14 @@
 // match_typed_subject_alt_names of type DNS, EMAIL, URI or IP_ADDRESS with
 // a non-regex matcher}, validation_context_sds_secret_config,
 // alpn_protocols}. Certificates, keys and CAs are parsed when the
-// configuration loads. SDS secret configs with an sds_config of ads or
-// path_config_source are accepted in listeners from LDS only; without
-// sds_config they name a static secret of static_resources.secrets and
-// are accepted in static listeners only. Secret resources (SDS and
-// static) take tls_certificate or validation_context.
+// configuration loads. SDS secret configs with an sds_config of ads (which
+// needs dynamic_resources.ads_config) or path_config_source are
+// subscribed to and warmed; in static listeners too, where, with no
+// dynamic_resources in the bootstrap, an ADS client runs for the secret
+// files alone (Envoy's file-based certificate rotation). Without
+// sds_config they name a static secret of static_resources.secrets,
+// accepted in static listeners only. Secret resources (SDS and static)
+// take tls_certificate or validation_context.
 //
 // Clusters: transport_socket envoy.transport_sockets.tls with an
 // UpstreamTlsContext originates TLS to the hosts: sni, common_tls_context
@@ -253,9 +256,10 @@
 // certificate is checked against the validation context only (its CA
 // and SAN matchers; the name is not checked against sni), and not at all
 // without one. The same secret rules as listeners apply: SDS secret
-// configs in clusters from CDS (which warm until their secrets arrive),
-// static secrets in static clusters. The ADS cluster's TLS context
-// secures the stream to the control plane.
+// configs (which warm until their secrets arrive) in any cluster, static
+// secrets in static clusters. The ADS cluster's TLS context secures the
+// stream to the control plane; it takes inline material or static
+// secrets, as its stream cannot deliver its own.
 //
 // Network filters: envoy.filters.network.tcp_proxy (stat_prefix, cluster,
 // weighted_clusters, idle_timeout (default 1h, 0 disables),

@@ -19,6 +19,19 @@ type DynamicResources struct {
 	// LDS and CDS are set when lds_config or cds_config is a file
 	// (path_config_source or path); nil means ads.
 	LDS, CDS *FileSource
+	// StaticSecrets are the SDS secret configs (over ADS or from files) of
+	// the static listeners and clusters: the ADS client subscribes to
+	// them as it does for dynamic ones. A bootstrap without
+	// dynamic_resources that has some gets a DynamicResources for them
+	// alone.
+	StaticSecrets []OwnedSecretRef
+}
+
+// OwnedSecretRef is a secret reference and what names it, for warming
+// messages ("static listener \"edge\"").
+type OwnedSecretRef struct {
+	Owner string
+	Ref   config.SecretRef
 }
 
 // dynamicResources translates dynamic_resources: an optional ads_config

@@ -205,19 +205,25 @@ var secretTypes = []extension{
 	newExtension("envoy.extensions.transport_sockets.tls.v3.Secret", &tlsv3.Secret{}),
 }
 
-// staticSecrets checks the secret references of a static listener: a
-// static secret must be in static_resources.secrets (static); SDS
-// references are rejected, as secrets are subscribed to, and warmed, for
-// listeners that come from LDS.
-func (t *translator) staticSecrets(path string, l *config.Listener, static map[string]*config.Secret) {
-	for _, r := range secretRefs(l) {
+// staticSecrets checks the secret references of a static listener or
+// cluster and returns those served over SDS: a static secret (no
+// sds_config) must be in static_resources.secrets; an ADS one needs
+// dynamic_resources.ads_config; a path_config_source one is read from its
+// file.
+func (t *translator) staticSecrets(path string, refs []config.SecretRef, static map[string]*config.Secret, ads bool) []config.SecretRef {
+	var sds []config.SecretRef
+	for _, r := range refs {
 		switch {
-		case !r.Static:
-			t.errs.add(path, "secret %q: sds secret configs with an sds_config are supported in listeners from lds only; a static listener takes tls_certificates, validation_context or static_resources.secrets", r.Name)
-		case static[r.Name] == nil:
+		case r.Static && static[r.Name] == nil:
 			t.errs.add(path, "secret %q is not in static_resources.secrets", r.Name)
+		case r.Static:
+		case r.File == "" && !ads:
+			t.errs.add(path, "secret %q: sds_config ads needs dynamic_resources.ads_config in the bootstrap", r.Name)
+		default:
+			sds = append(sds, r)
 		}
 	}
+	return sds
 }
 
 // staticSecretsOf translates static_resources.secrets, by name.

@@ -50,16 +50,3 @@ func (t *translator) upstreamTLS(path string, u *tlsv3.UpstreamTlsContext) *conf
 	}
 	return out
 }
-
-// staticClusterSecrets checks the secret references of a static
-// cluster, as staticSecrets does a static listener's.
-func (t *translator) staticClusterSecrets(path string, c *config.Cluster, static map[string]*config.Secret) {
-	for _, r := range c.TLS.SecretRefs() {
-		switch {
-		case !r.Static:
-			t.errs.add(path, "secret %q: sds secret configs with an sds_config are supported in clusters from cds only; a static cluster takes tls_certificates, validation_context or static_resources.secrets", r.Name)
-		case static[r.Name] == nil:
-			t.errs.add(path, "secret %q is not in static_resources.secrets", r.Name)
-		}
-	}
-}

@@ -57,11 +57,12 @@ var _ xds.Applier = (*dynamicConfig)(nil)
 func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.Logger, ready func(*dynamicConfig)) (*dynamicConfig, error) {
 	snap := b.snap
 	cfg := xds.ADSConfig{
-		Delta:  b.dyn.Delta,
-		LDS:    b.dyn.LDS,
-		CDS:    b.dyn.CDS,
-		Node:   snap.Node,
-		Logger: log,
+		Delta:         b.dyn.Delta,
+		LDS:           b.dyn.LDS,
+		CDS:           b.dyn.CDS,
+		StaticSecrets: b.dyn.StaticSecrets,
+		Node:          snap.Node,
+		Logger:        log,
 	}
 	if b.dyn.ADSCluster != "" {
 		target, err := snap.ADSTarget()
@@ -150,7 +151,8 @@ func (d *dynamicConfig) reload(b *loaded) error {
 
 func sameSources(a, b xds.DynamicResources) bool {
 	eq := func(x, y *xds.FileSource) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
-	return a.ADSCluster == b.ADSCluster && a.Delta == b.Delta && eq(a.LDS, b.LDS) && eq(a.CDS, b.CDS)
+	return a.ADSCluster == b.ADSCluster && a.Delta == b.Delta && eq(a.LDS, b.LDS) && eq(a.CDS, b.CDS) &&
+		slices.Equal(a.StaticSecrets, b.StaticSecrets)
 }
 
 // merge returns static plus u's resources (see dynamicConfig). u may be

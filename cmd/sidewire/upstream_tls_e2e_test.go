@@ -97,8 +97,8 @@ func TestUpstreamTLSRedis(t *testing.T) {
 	}
 }
 
-// TestUpstreamTLSRejectsSDSInStaticCluster: a static cluster cannot take
-// its certificate over SDS (nothing would subscribe to it).
+// TestUpstreamTLSRejectsSDSInStaticCluster: a static cluster's ADS
+// secret needs an ADS stream, which this bootstrap does not have.
 func TestUpstreamTLSRejectsSDSInStaticCluster(t *testing.T) {
 	boot := bootstrapYAML(tcpListenerYAML("app", "cluster: app"),
 		clusterYAML("app", "ROUND_ROBIN", upstreamTLSYAML("x", `
@@ -110,7 +110,7 @@ func TestUpstreamTLSRejectsSDSInStaticCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(binary, "validate", cfg).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), `static_resources.clusters[0]: secret "client": sds secret configs with an sds_config are supported in clusters from cds only`) {
+	if err == nil || !strings.Contains(string(out), `static_resources.clusters[0]: secret "client": sds_config ads needs dynamic_resources.ads_config in the bootstrap`) {
 		t.Errorf("validate: %v, %s", err, out)
 	}
 }
