@@ -12,7 +12,7 @@ import (
 
 // sdsFileYAML is an SDS file (Envoy's resources format) holding one
 // certificate secret.
-func sdsFileYAML(name, dir string, chain, key []byte) string {
+func sdsFileYAML(name string, chain, key []byte) string {
 	return fmt.Sprintf(`resources:
 - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
   name: %s
@@ -34,7 +34,7 @@ func TestStaticListenerFileSDS(t *testing.T) {
 	dir := t.TempDir()
 	sdsFile := filepath.Join(dir, "sds.yaml")
 	c1, k1 := pki.Issue(t, "edge-v1", false, "edge.test")
-	writeAtomic(t, sdsFile, sdsFileYAML("edge-cert", dir, c1, k1))
+	writeAtomic(t, sdsFile, sdsFileYAML("edge-cert", c1, k1))
 	boot := fmt.Sprintf(`admin:
   address: {socket_address: {address: 127.0.0.1, port_value: 0}}
 static_resources:
@@ -80,7 +80,7 @@ static_resources:
 		return nil
 	})
 	c2, k2 := pki.Issue(t, "edge-v2", false, "edge.test")
-	writeAtomic(t, sdsFile, sdsFileYAML("edge-cert", dir, c2, k2))
+	writeAtomic(t, sdsFile, sdsFileYAML("edge-cert", c2, k2))
 	eventually(t, 10*time.Second, "the rotated certificate", func() error {
 		cn, err := served()
 		if err != nil || cn != "edge-v2" {

@@ -110,10 +110,6 @@ func (c *Controller) Run(ctx context.Context) {
 	}
 }
 
-// Procs returns the P count the controller last set. It is for the
-// goroutine running Run (and tests); others call runtime.GOMAXPROCS(0).
-func (c *Controller) Procs() int { return c.procs }
-
 // next returns the P count after a sample in which the process used
 // cores (CPU seconds per second) and the machine left spare cores idle.
 // Saturated samples in a row with a spare core add Ps; samples in a row

@@ -39,6 +39,8 @@ type sslStats struct {
 
 var errNoSecretStore = errors.New("build upstream tls: secrets are named but there is no secret store")
 
+// newClientTLS prepares TLS origination; scope, nil for TLSConfig, is
+// the cluster scope its ssl.* stats go under.
 func newClientTLS(cfg *config.UpstreamTLS, store *tlsctx.Store, scope *telemetry.Scope) (*clientTLS, error) {
 	t := &clientTLS{cfg: cfg}
 	if len(cfg.Certificates) > 0 {
@@ -63,6 +65,9 @@ func newClientTLS(cfg *config.UpstreamTLS, store *tlsctx.Store, scope *telemetry
 	}
 	if cfg.ValidationSecret != nil {
 		t.validSlot = store.Slot(cfg.ValidationSecret.Name)
+	}
+	if scope == nil {
+		return t, nil // no connections, no stats (TLSConfig)
 	}
 	ssl := scope.Sub("ssl")
 	t.stats = &sslStats{
@@ -107,7 +112,7 @@ func validateTLS(c *config.Cluster, store *tlsctx.Store) error {
 // outside a cluster (the ADS client's gRPC connection to its control
 // plane). It verifies as Envoy does; see config.UpstreamTLS.
 func TLSConfig(cfg *config.UpstreamTLS, store *tlsctx.Store) (*tls.Config, error) {
-	t, err := newClientTLS(cfg, store, telemetry.NewStore().Root())
+	t, err := newClientTLS(cfg, store, nil)
 	if err != nil {
 		return nil, err
 	}
