@@ -24,6 +24,9 @@ type ClusterNode struct {
 	*Redis
 	ID  string
 	Bus int // the cluster bus port
+	// TLSPort serves TLS in a cluster from StartRedisClusterTLS; 0
+	// otherwise.
+	TLSPort int
 }
 
 // StartRedisCluster starts masters cluster-enabled nodes (and one replica
@@ -32,9 +35,15 @@ type ClusterNode struct {
 // every node reports cluster_state:ok and knows every slot.
 func StartRedisCluster(t testing.TB, masters int, replicas bool) *RedisCluster {
 	t.Helper()
+	return startCluster(t, masters, replicas, StartClusterNode)
+}
+
+// startCluster builds a cluster of nodes made by start.
+func startCluster(t testing.TB, masters int, replicas bool, start func(testing.TB) *ClusterNode) *RedisCluster {
+	t.Helper()
 	rc := &RedisCluster{}
 	for range masters {
-		rc.Masters = append(rc.Masters, StartClusterNode(t))
+		rc.Masters = append(rc.Masters, start(t))
 	}
 	for i, m := range rc.Masters {
 		lo, hi := i*16384/masters, (i+1)*16384/masters-1
@@ -42,7 +51,7 @@ func StartRedisCluster(t testing.TB, masters int, replicas bool) *RedisCluster {
 	}
 	if replicas {
 		for range rc.Masters {
-			rc.Replicas = append(rc.Replicas, StartClusterNode(t))
+			rc.Replicas = append(rc.Replicas, start(t))
 		}
 	}
 	first := rc.Masters[0]
@@ -61,10 +70,18 @@ func StartRedisCluster(t testing.TB, masters int, replicas bool) *RedisCluster {
 // cluster bus on a port of its own and its nodes.conf in a temp dir.
 func StartClusterNode(t testing.TB) *ClusterNode {
 	t.Helper()
+	return startClusterNode(t)
+}
+
+// startClusterNode starts a cluster node with extra redis-server
+// arguments.
+func startClusterNode(t testing.TB, extra ...string) *ClusterNode {
+	t.Helper()
 	bus := freePort(t)
-	r := StartRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+	args := append([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
 		"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", "2000",
-		"--cluster-require-full-coverage", "no", "--cluster-allow-replica-migration", "no")
+		"--cluster-require-full-coverage", "no", "--cluster-allow-replica-migration", "no"}, extra...)
+	r := StartRedis(t, args...)
 	id, err := r.Do("CLUSTER", "MYID")
 	if err != nil {
 		t.Fatalf("cluster myid on %s: %v", r.Addr(), err)
@@ -204,7 +221,7 @@ func (rc *RedisCluster) BeginMigration(t testing.TB, slot int, src, dst *Cluster
 	dst.MustDo(t, "CLUSTER", "SETSLOT", s, "IMPORTING", src.ID)
 	src.MustDo(t, "CLUSTER", "SETSLOT", s, "MIGRATING", dst.ID)
 	for _, k := range keys {
-		src.MustDo(t, "MIGRATE", "127.0.0.1", strconv.Itoa(dst.Port), k, "0", "5000")
+		src.MustDo(t, "MIGRATE", "127.0.0.1", strconv.Itoa(dst.migratePort()), k, "0", "5000")
 	}
 }
 
@@ -223,7 +240,7 @@ func (rc *RedisCluster) MigrateSlot(t testing.TB, slot int, src, dst *ClusterNod
 		if len(keys) == 0 {
 			break
 		}
-		args := []string{"MIGRATE", "127.0.0.1", strconv.Itoa(dst.Port), "", "0", "5000", "KEYS"}
+		args := []string{"MIGRATE", "127.0.0.1", strconv.Itoa(dst.migratePort()), "", "0", "5000", "KEYS"}
 		src.MustDo(t, append(args, keys...)...)
 	}
 	rc.FinishMigration(t, slot, dst)
