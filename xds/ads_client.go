@@ -45,10 +45,11 @@ type ADSConfig struct {
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// OnResponse, when set, is called after each response or file change
-	// is accepted (err nil) or rejected, with its type URL; for stats such
-	// as Envoy's listener_manager.lds.update_success. It must not block;
-	// it may be called from several goroutines, one call at a time.
-	OnResponse func(typeURL string, err error)
+	// is accepted or rejected; for stats such as Envoy's
+	// listener_manager.lds.update_success or sds.<name>.update_rejected.
+	// It must not block; it may be called from several goroutines, one
+	// call at a time.
+	OnResponse func(r Response)
 	// OnConnected, when set, is called on Run's goroutine when a stream
 	// receives its first response (true) and when it ends (false).
 	OnConnected func(connected bool)
@@ -147,7 +148,7 @@ func (c *ADSClient) adsTypes() []string {
 
 // fromADS reports whether resources of typ may come over ADS.
 func (c *ADSClient) fromADS(typ string) bool {
-	return typ == EndpointTypeURL || typ == SecretTypeURL || typ == DubboRouteTypeURL || slices.Contains(c.adsTypes(), typ)
+	return slices.Contains(byNameTypes[:], typ) || slices.Contains(c.adsTypes(), typ)
 }
 
 // Run watches the files of path sources and, with a Target, connects and

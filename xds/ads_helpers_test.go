@@ -36,7 +36,10 @@ type controlPlane struct {
 	cache cachev3.SnapshotCache
 	// drds, when set, serves Dubbo route configurations (a type the
 	// snapshot cache does not know) beside cache.
-	drds   *cachev3.LinearCache
+	drds *cachev3.LinearCache
+	// rds, when set, serves HTTP route configurations beside cache, so a
+	// test can change one without a new snapshot.
+	rds    *cachev3.LinearCache
 	addr   string
 	srv    *grpc.Server
 	done   chan struct{}
@@ -103,17 +106,24 @@ func (cp *controlPlane) start(addr string) {
 	}
 	cp.srv = grpc.NewServer()
 	var cache cachev3.Cache = cp.cache
-	if cp.drds != nil {
+	if cp.drds != nil || cp.rds != nil {
+		caches := map[string]cachev3.Cache{"snapshot": cp.cache}
+		if cp.drds != nil {
+			caches[DubboRouteTypeURL] = cp.drds
+		}
+		if cp.rds != nil {
+			caches[RouteTypeURL] = cp.rds
+		}
 		pick := func(typ string) string {
-			if typ == DubboRouteTypeURL {
-				return "drds"
+			if caches[typ] != nil {
+				return typ
 			}
 			return "snapshot"
 		}
 		cache = &cachev3.MuxCache{
 			Classify:      func(r *cachev3.Request) string { return pick(r.GetTypeUrl()) },
 			ClassifyDelta: func(r *cachev3.DeltaRequest) string { return pick(r.GetTypeUrl()) },
-			Caches:        map[string]cachev3.Cache{"snapshot": cp.cache, "drds": cp.drds},
+			Caches:        caches,
 		}
 	}
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(cp.srv, serverv3.NewServer(ctx, cache, cb))

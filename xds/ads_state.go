@@ -14,6 +14,8 @@ const (
 	ClusterTypeURL  = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 	EndpointTypeURL = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
 	SecretTypeURL   = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
+	// RouteTypeURL is in ads_http_routes.go, DubboRouteTypeURL in
+	// ads_dubbo_routes.go.
 )
 
 // adsState is the last accepted set of resources, by name, whatever
@@ -30,6 +32,9 @@ type adsState struct {
 	// dubboRoutes are the Dubbo route configurations (drds) received
 	// over ADS, by name; those no listener names any more are dropped.
 	dubboRoutes map[string]*config.DubboRouteTable
+	// httpRoutes are the HTTP route configurations (RDS) received over
+	// ADS, by name; those no listener names any more are dropped.
+	httpRoutes map[string]*config.HTTPRouteConfig
 	// edsFiles holds, for EDS clusters whose eds_config is a path, that
 	// source by cluster name; EDS clusters absent here use ADS.
 	edsFiles map[string]FileSource
@@ -57,7 +62,7 @@ type adsState struct {
 	// Sorted names derived from the maps, computed on first use and
 	// shared by clones (read-only); apply resets those a change
 	// invalidates.
-	eds, adsEDS, clusterNames, listenerNames, adsSDS, adsDRDS lazy[[]string]
+	eds, adsEDS, clusterNames, listenerNames, adsSDS, adsDRDS, adsRDS lazy[[]string]
 }
 
 // lazy is a value computed on first use.
@@ -80,7 +85,7 @@ func (s *adsState) invalidate(typ string) {
 	}
 	switch typ {
 	case ListenerTypeURL:
-		s.listenerNames, s.adsSDS, s.adsDRDS = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
+		s.listenerNames, s.adsSDS, s.adsDRDS, s.adsRDS = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
 	case ClusterTypeURL:
 		s.eds, s.adsEDS, s.clusterNames, s.adsSDS = lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}, lazy[[]string]{}
 	}
@@ -99,6 +104,7 @@ func newADSState() *adsState {
 		endpoints:        map[string]*config.LoadAssignment{},
 		secrets:          map[string]*config.Secret{},
 		dubboRoutes:      map[string]*config.DubboRouteTable{},
+		httpRoutes:       map[string]*config.HTTPRouteConfig{},
 		edsFiles:         map[string]FileSource{},
 		versions:         map[string]string{},
 		resourceVersions: map[string]map[string]string{},
@@ -122,13 +128,15 @@ func (s *adsState) clone(typ string) *adsState {
 	cloneRV(typ)
 	switch typ {
 	case ListenerTypeURL:
-		// Pruning after a listener change drops secrets and Dubbo route
-		// configurations.
+		// Pruning after a listener change drops secrets and Dubbo and
+		// HTTP route configurations.
 		c.listeners = maps.Clone(s.listeners)
 		c.secrets = maps.Clone(s.secrets)
 		c.dubboRoutes = maps.Clone(s.dubboRoutes)
+		c.httpRoutes = maps.Clone(s.httpRoutes)
 		cloneRV(SecretTypeURL)
 		cloneRV(DubboRouteTypeURL)
+		cloneRV(RouteTypeURL)
 	case ClusterTypeURL:
 		// Pruning after a cluster change drops assignments and EDS files.
 		c.clusters = maps.Clone(s.clusters)
@@ -141,6 +149,8 @@ func (s *adsState) clone(typ string) *adsState {
 		c.secrets = maps.Clone(s.secrets)
 	case DubboRouteTypeURL:
 		c.dubboRoutes = maps.Clone(s.dubboRoutes)
+	case RouteTypeURL:
+		c.httpRoutes = maps.Clone(s.httpRoutes)
 	default:
 		return s.cloneAll()
 	}
@@ -155,6 +165,7 @@ func (s *adsState) cloneAll() *adsState {
 	c.endpoints = maps.Clone(s.endpoints)
 	c.secrets = maps.Clone(s.secrets)
 	c.dubboRoutes = maps.Clone(s.dubboRoutes)
+	c.httpRoutes = maps.Clone(s.httpRoutes)
 	c.edsFiles = maps.Clone(s.edsFiles)
 	c.versions = maps.Clone(s.versions)
 	c.resourceVersions = make(map[string]map[string]string, len(s.resourceVersions))
@@ -266,9 +277,13 @@ func (s *adsState) pruneEndpoints(added []string) {
 }
 
 // warming returns why the state cannot be applied yet, or "" when it can.
-// The rule: every cluster a listener's filters name has been received,
-// and every EDS cluster has received its ClusterLoadAssignment (an
-// assignment with no endpoints counts). Listeners are held back, never
+// The rule: every cluster a listener's filters name has been received
+// (for an HTTP connection manager, those of an inline route_config that
+// validates clusters), every EDS cluster has received its
+// ClusterLoadAssignment (an assignment with no endpoints counts), every
+// secret and Dubbo or HTTP route configuration a listener names has been
+// received, and so has every cluster an HTTP route configuration with
+// validate_clusters names. Listeners are held back, never
 // clusters: a state with no listeners is ready as soon as its EDS
 // clusters are.
 func (s *adsState) warming() string {
@@ -290,6 +305,7 @@ func (s *adsState) warming() string {
 	}
 	missing = append(missing, s.missingSecrets()...)
 	missing = append(missing, s.missingDubboRoutes()...)
+	missing = append(missing, s.missingHTTPRoutes()...)
 	slices.Sort(missing)
 	s.warmed = len(missing) == 0
 	return strings.Join(slices.Compact(missing), ", ")
@@ -336,6 +352,8 @@ func filterClusters(f config.NetworkFilter) []string {
 				out = append(out, m.Cluster)
 			}
 		}
+	case *config.HTTPConnectionManager:
+		out = append(out, routeConfigClusters(f.RouteConfig)...)
 	}
 	return out
 }
@@ -347,6 +365,7 @@ func (s *adsState) update(changed string) *Update {
 		Endpoints:   s.endpoints, // never modified once the state is accepted
 		Secrets:     s.secrets,
 		DubboRoutes: s.dubboRoutes, // never modified once accepted
+		HTTPRoutes:  s.httpRoutes,  // never modified once accepted
 		Versions:    maps.Clone(s.versions),
 		Changed:     changed,
 	}

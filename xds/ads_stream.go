@@ -133,14 +133,14 @@ func (s *sotwStream) resubscribe() (<-chan struct{}, error) {
 }
 
 // byNameTypes are the types subscribed to by resource name rather than
-// as a wildcard: load assignments, secrets and Dubbo route
+// as a wildcard: load assignments, secrets and Dubbo and HTTP route
 // configurations.
-var byNameTypes = [...]string{EndpointTypeURL, SecretTypeURL, DubboRouteTypeURL}
+var byNameTypes = [...]string{EndpointTypeURL, SecretTypeURL, DubboRouteTypeURL, RouteTypeURL}
 
 // byNameSubscriptions returns the names to subscribe to for each of
 // byNameTypes. The slices are shared: do not modify them.
 func (s *adsState) byNameSubscriptions() [len(byNameTypes)][]string {
-	return [...][]string{s.adsEDSNames(), s.adsSDSNames(), s.adsDRDSNames()}
+	return [...][]string{s.adsEDSNames(), s.adsSDSNames(), s.adsDRDSNames(), s.adsRDSNames()}
 }
 
 // names returns the resource names to repeat in an ACK or NACK of typ.

@@ -25,6 +25,9 @@ type Update struct {
 	// DubboRoutes are the Dubbo route configurations (drds) the
 	// listeners name, by name.
 	DubboRoutes map[string]*config.DubboRouteTable
+	// HTTPRoutes are the HTTP route configurations (RDS) the listeners
+	// name, by name.
+	HTTPRoutes map[string]*config.HTTPRouteConfig
 	// Versions are the accepted version_info by type URL.
 	Versions map[string]string
 	// Changed is the type URL of the response that produced this update.
@@ -52,7 +55,7 @@ var _ Applier = ApplierFunc(nil)
 // Snapshot returns the update as a config snapshot for node, versioned by
 // the accepted versions ("cds=3,eds=7,lds=2").
 func (u *Update) Snapshot(node config.Node) *config.Snapshot {
-	short := map[string]string{ListenerTypeURL: "lds", ClusterTypeURL: "cds", EndpointTypeURL: "eds", SecretTypeURL: "sds", DubboRouteTypeURL: "drds"}
+	short := map[string]string{ListenerTypeURL: "lds", ClusterTypeURL: "cds", EndpointTypeURL: "eds", SecretTypeURL: "sds", DubboRouteTypeURL: "drds", RouteTypeURL: "rds"}
 	var parts []string
 	for _, t := range slices.Sorted(maps.Keys(u.Versions)) {
 		n := short[t]
@@ -69,6 +72,7 @@ func (u *Update) Snapshot(node config.Node) *config.Snapshot {
 		Clusters:    u.Clusters,
 		Secrets:     u.Secrets,
 		DubboRoutes: u.DubboRoutes,
+		HTTPRoutes:  u.HTTPRoutes,
 	}
 }
 

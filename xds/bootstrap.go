@@ -114,6 +114,7 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 				staticSDS = append(staticSDS, OwnedSecretRef{Owner: "static listener " + quote(out.Name), Ref: r})
 			}
 			t.staticDubboRoutes(index("static_resources.listeners", i), out)
+			t.staticHTTPRoutes(index("static_resources.listeners", i), out)
 			snap.Listeners = append(snap.Listeners, out)
 		}
 	}
@@ -132,6 +133,7 @@ func translateBootstrap(b *bootstrapv3.Bootstrap) (*config.Snapshot, *DynamicRes
 		if snap.ADS == nil || c.Name != snap.ADS.Cluster {
 			continue
 		}
+		t.adsClusterProtocol(index("static_resources.clusters", i), c)
 		for _, r := range c.TLS.SecretRefs() {
 			if !r.Static {
 				t.errs.add(index("static_resources.clusters", i), "secret %q: the ads cluster's TLS context takes inline material or static_resources.secrets (its own stream cannot deliver it)", r.Name)

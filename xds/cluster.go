@@ -74,6 +74,7 @@ func (t *translator) cluster(path string, c *clusterv3.Cluster) *config.Cluster 
 	out.HealthChecks = t.healthChecks(field(path, "health_checks"), c.GetHealthChecks())
 	out.OutlierDetection = t.outlierDetection(field(path, "outlier_detection"), c.GetOutlierDetection())
 	out.ProtocolOptions = t.protocolOptions(field(path, "typed_extension_protocol_options"), c.GetTypedExtensionProtocolOptions())
+	t.deprecatedHTTP2(path, c, out)
 	if ts := c.GetTransportSocket(); ts != nil {
 		out.TLS = t.upstreamTransportSocket(field(path, "transport_socket"), ts)
 	}

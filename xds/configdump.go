@@ -43,11 +43,12 @@ func BootstrapConfigDump(raw []byte, updated time.Time) ([]byte, error) {
 // ClustersConfigDump (static clusters, then dynamic active and warming
 // ones); with q.IncludeEDS an EndpointsConfigDump (the load assignments
 // of static clusters and the dynamic ones); a ListenersConfigDump; with
-// ADS a RoutesConfigDump (the Dubbo route configurations of drds) and a
-// SecretsConfigDump (static and SDS secrets); and with ADS, last, the
-// client's status, an xds.type.v3.TypedStruct of type XDSStatusTypeURL
-// (left out when q selects a resource or a mask). A static-only
-// bootstrap's dump is the first three, as it was before dynamic
+// ADS, or HTTP connection managers with an inline route_config, a
+// RoutesConfigDump (see routes); with ADS a SecretsConfigDump (static and
+// SDS secrets); and with ADS, last, the client's status, an
+// xds.type.v3.TypedStruct of type XDSStatusTypeURL (left out when q
+// selects a resource or a mask). A static-only bootstrap without HTTP
+// route configurations dumps the first three, as it did before dynamic
 // resources were dumped. Fields Envoy's API marks sensitive
 // (passwords, private keys) read "[redacted]", as in Envoy, in static and
 // dynamic resources alike. q.Resource, q.Mask and q.NameRegex filter as
@@ -171,7 +172,7 @@ func (r *dumpRenderer) sections() []dumpSection {
 		{dumpMessages[1], true, r.clusters},
 		{dumpMessages[2], r.q.IncludeEDS, r.endpoints},
 		{dumpMessages[3], true, r.listeners},
-		{dumpMessages[4], r.dyn, r.routes},
+		{dumpMessages[4], r.dyn || r.staticRoutes(), r.routes},
 		{dumpMessages[5], r.dyn, r.secrets},
 	}
 }
@@ -241,16 +242,6 @@ func (r *dumpRenderer) endpoints() (proto.Message, error) {
 	err := r.eachAccepted(EndpointTypeURL, func(name string, v *dumpVersion, a *anypb.Any, f *adminv3.UpdateFailureState) {
 		out.DynamicEndpointConfigs = append(out.DynamicEndpointConfigs, &adminv3.EndpointsConfigDump_DynamicEndpointConfig{
 			VersionInfo: v.meta.version, EndpointConfig: a, LastUpdated: timestamppb.New(v.meta.at), ErrorState: f,
-		})
-	})
-	return out, err
-}
-
-func (r *dumpRenderer) routes() (proto.Message, error) {
-	out := &adminv3.RoutesConfigDump{}
-	err := r.eachAccepted(DubboRouteTypeURL, func(name string, v *dumpVersion, a *anypb.Any, f *adminv3.UpdateFailureState) {
-		out.DynamicRouteConfigs = append(out.DynamicRouteConfigs, &adminv3.RoutesConfigDump_DynamicRouteConfig{
-			VersionInfo: v.meta.version, RouteConfig: a, LastUpdated: timestamppb.New(v.meta.at), ErrorState: f,
 		})
 	})
 	return out, err

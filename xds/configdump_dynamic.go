@@ -9,6 +9,7 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	dubbov3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/dubbo_proxy/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/proto"
@@ -39,6 +40,7 @@ var dumpResourceTypes = map[string]protoreflect.MessageType{
 	EndpointTypeURL:   (&endpointv3.ClusterLoadAssignment{}).ProtoReflect().Type(),
 	SecretTypeURL:     (&tlsv3.Secret{}).ProtoReflect().Type(),
 	DubboRouteTypeURL: (&dubbov3.MultipleRouteConfiguration{}).ProtoReflect().Type(),
+	RouteTypeURL:      (&routev3.RouteConfiguration{}).ProtoReflect().Type(),
 }
 
 // resourceAny decodes an accepted resource of typ, redacts it and packs

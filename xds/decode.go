@@ -121,6 +121,12 @@ func (d *decoder) field(path string, mem member, fd protoreflect.FieldDescriptor
 			return
 		}
 		elems, ok := arrayElems(mem.val)
+		if !ok && jsonKind(mem.val) == '{' {
+			// One message where a list of them goes is a list of one,
+			// as Envoy's JSON parser reads it (envoyproxy/examples'
+			// dynamic-config-fs writes "filters:" so).
+			elems, ok = []json.RawMessage{mem.val}, true
+		}
 		if !ok {
 			d.errs.add(path, "expected a list, got %s", describeJSON(mem.val))
 			return

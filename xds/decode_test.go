@@ -46,6 +46,11 @@ static_resources:
 			want: []string{"static_resources.clusters[0]: null is not a valid list element"},
 		},
 		{
+			name: "one message for a list is a list of one",
+			in:   "static_resources: {clusters: {name: c, load_assignment: {cluster_name: c}, lb_policy: FASTEST}}\n",
+			want: []string{`static_resources.clusters[0].lb_policy: invalid value for enum field lbPolicy: "FASTEST"`},
+		},
+		{
 			name: "null map value",
 			in:   endpoint + "    typed_extension_protocol_options: {x: null}\n",
 			want: []string{`static_resources.clusters[0].typed_extension_protocol_options["x"]: null is not a valid map value`},

@@ -61,11 +61,16 @@
 //     its type whole. Load assignments no EDS cluster names are dropped.
 //   - Warming: the state is applied only when every cluster a listener's
 //     filters name (tcp_proxy cluster and weighted_clusters, redis_proxy
-//     route, read and mirror clusters) has arrived and every EDS cluster
-//     has its assignment (one with no endpoints counts), every SDS
-//     secret a listener's TLS context names has arrived, and every Dubbo
-//     route configuration a dubbo_proxy's drds names. Until then the
-//     change is accepted and ADSStatus.Warming says what is missing. A
+//     route, read and mirror clusters, the route, weighted and mirror
+//     clusters of an http_connection_manager's inline route_config that
+//     validates clusters) has arrived and every EDS cluster has its
+//     assignment (one with no endpoints counts), every SDS secret a
+//     listener's TLS context names has arrived, every Dubbo route
+//     configuration a dubbo_proxy's drds names and every HTTP route
+//     configuration an http_connection_manager's rds names, and, for an
+//     HTTP route configuration with validate_clusters, the clusters it
+//     names. Until then the change is accepted and ADSStatus.Warming says
+//     what is missing. A
 //     warm state is checked with config.Snapshot.Validate (paths renamed
 //     to resources) and given to the Applier; either refusing rejects the
 //     change that completed it.
@@ -83,9 +88,13 @@
 // version of a secret rotates the certificate for new handshakes without
 // rebuilding the listener; live connections keep their session. The
 // same holds for the Dubbo route configurations (MultipleRouteConfiguration,
-// DubboRouteTypeURL) dubbo_proxy filters name in drds: subscribed to by
-// name, a new version routes the next request without rebuilding the
-// listener. A rejection is a NACK with an error_detail (google.rpc.Status, INVALID_ARGUMENT)
+// DubboRouteTypeURL) dubbo_proxy filters name in drds, and for the HTTP
+// route configurations (RouteConfiguration, RouteTypeURL) that
+// http_connection_manager filters name in rds (Update.HTTPRoutes, which
+// the runtime reads by name): subscribed to by name, a new version routes
+// the next request without rebuilding the listener, and one no listener
+// names is dropped and, over delta, unsubscribed from. A route
+// configuration removed over delta makes its listeners wait for it again. A rejection is a NACK with an error_detail (google.rpc.Status, INVALID_ARGUMENT)
 // listing every problem; a version rejected again at once is NACKed after
 // a backoff delay, so a control plane that resends it immediately is not
 // spun against. The stream is reopened after failures with exponential
@@ -127,10 +136,15 @@
 // tools read it: a BootstrapConfigDump, a ClustersConfigDump (static,
 // dynamic_active and dynamic_warming clusters), with ?include_eds an
 // EndpointsConfigDump, a ListenersConfigDump (static and dynamic
-// listeners with active_state, warming_state and error_state) and, with
-// dynamic resources, a RoutesConfigDump (the Dubbo route configurations
-// of drds) and a SecretsConfigDump (static, dynamic active and warming
-// secrets). A static-only bootstrap shows the first three, as before
+// listeners with active_state, warming_state and error_state), with
+// dynamic resources or inline HTTP route configurations a
+// RoutesConfigDump (static_route_configs: the route_config inline in the
+// HTTP connection managers of static listeners and of the dynamic
+// listeners in force; dynamic_route_configs: the RDS route
+// configurations, then the Dubbo ones of drds, with version_info,
+// last_updated and error_state), and with dynamic resources a
+// SecretsConfigDump (static, dynamic active and warming secrets). A
+// static-only bootstrap without HTTP shows the first three, as before
 // dynamic resources were dumped (its secrets are in the bootstrap).
 //
 // The ADS client keeps every accepted resource as the bytes it arrived
@@ -261,6 +275,56 @@
 // stream to the control plane; it takes inline material or static
 // secrets, as its stream cannot deliver its own.
 //
+// HTTP: envoy.filters.network.http_connection_manager (by name or by
+// typed_config type) with stat_prefix, codec_type (AUTO, HTTP1, HTTP2),
+// route_config or rds (config_source ads, route_config_name; in
+// listeners from LDS only), http_filters (exactly one, last:
+// envoy.filters.http.router with an empty Router config; the fault and
+// grpc_stats filters are not supported yet), stream_idle_timeout (default
+// 5m), request_timeout, request_headers_timeout, drain_timeout (default
+// 5s), common_http_protocol_options.idle_timeout (default 1h),
+// max_request_headers_kb (default 60), server_name (default "sidewire"),
+// server_header_transformation, use_remote_address,
+// xff_num_trusted_hops, generate_request_id (default true),
+// preserve_external_request_id, access_log, empty http_protocol_options
+// and http2_protocol_options, and normalize_path and merge_slashes false,
+// path_with_escaped_slashes_action KEEP_UNCHANGED or its default (paths
+// are routed as the client sent them). Route configurations (inline or
+// RDS): name, validate_clusters (default true inline, false over RDS, as
+// in Envoy), max_direct_response_body_size_bytes (default 4096), header
+// mutations (request_headers_to_add / _remove, response_headers_to_add
+// / _remove with header {key, value}, append_action, the deprecated
+// append and keep_empty_value; values may use %DOWNSTREAM_REMOTE_ADDRESS%,
+// %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%, %PROTOCOL%, %REQ(name)% and,
+// in responses, %UPSTREAM_HOST%; "%%" is a literal "%") at the table,
+// virtual host and route levels; virtual_hosts with name, domains (lower
+// cased; a domain once per table, so one "*"), retry_policy and routes;
+// a route's name, match (prefix, path, safe_regex, path_separated_prefix,
+// case_sensitive, headers with every HeaderMatcher form but
+// treat_missing_header_as_empty, query_parameters with string_match or
+// present_match, grpc) and one of route (cluster, weighted_clusters with
+// name and weight and the deprecated total_weight, cluster_header,
+// timeout (default 15s, 0 disables), idle_timeout, prefix_rewrite,
+// regex_rewrite, host_rewrite_literal, auto_host_rewrite, retry_policy
+// {retry_on, num_retries (default 1), per_try_timeout,
+// retriable_status_codes, retry_back_off}, hash_policy with header or
+// connection_properties.source_ip and terminal, request_mirror_policies
+// with cluster and runtime_fraction), redirect (https_redirect,
+// scheme_redirect, host_redirect, port_redirect, path_redirect,
+// prefix_rewrite, response_code, strip_query) or direct_response (status,
+// body as a DataSource read at load). Regular expressions are RE2 as Go's
+// regexp compiles them. Clusters take the HTTP protocol they are spoken
+// to in typed_extension_protocol_options
+// ["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]:
+// explicit_http_config with http_protocol_options (HTTP/1.1, the default
+// without options) or http2_protocol_options, or
+// use_downstream_protocol_config, and common_http_protocol_options
+// idle_timeout (default 1h) and max_requests_per_connection; the
+// deprecated Cluster.http2_protocol_options means HTTP/2. The ADS
+// cluster, when it has such options, must say HTTP/2. Other fields are
+// rejected, some with a hint (upgrade_configs: WebSocket is not
+// supported yet; scoped_routes; tracing; cors; rate_limits).
+//
 // Network filters: envoy.filters.network.tcp_proxy (stat_prefix, cluster,
 // weighted_clusters, idle_timeout (default 1h, 0 disables),
 // max_connect_attempts (default 1), hash_policy source_ip, access_log) and
@@ -300,9 +364,10 @@
 //
 // Accepted and ignored (inert), because they change nothing Sidewire does:
 // admin.ignore_global_conn_limit (there is no global limit), metadata on
-// listeners, filter chains, clusters and localities, typed_filter_metadata
-// everywhere, listener traffic_direction, health check name and
-// load_assignment.cluster_name. Everything else not listed above is
+// listeners, filter chains, clusters, localities, route configurations,
+// virtual hosts and routes, typed_filter_metadata everywhere, listener
+// traffic_direction, route decorator (a tracing span name), health check
+// name and load_assignment.cluster_name. Everything else not listed above is
 // rejected when set, including config sources other than ads and files
 // (api_config_source, self, initial_fetch_timeout),
 // stats_config, watchdogs, overload_manager, listener and admin socket
@@ -319,6 +384,21 @@
 // Sidewire does not implement. Note that Envoy runs the success-rate
 // detector by default (it needs 5 hosts with 100 requests each); Sidewire
 // does not, so write enforcing_success_rate: 0 to say so explicitly.
+//
+// Stricter than Envoy for HTTP: a retry_on condition Sidewire does not
+// implement (Envoy ignores unknown ones), retriable_status_codes without
+// retriable-status-codes in retry_on, a max_interval below base_interval,
+// prefix_rewrite on a route that matches path or safe_regex (Envoy
+// replaces the whole path; use regex_rewrite, or path_redirect in a
+// redirect), a path_redirect not starting with "/", a route idle_timeout
+// of 0s (which would disable the connection manager's), case_sensitive
+// false on a safe_regex match, query parameter present_match false, a
+// hash_policy source_ip false, a domain with a wildcard inside it or two,
+// header names outside RFC 9110 token characters, and header values with
+// command operators other than those listed above. A route configuration
+// with validate_clusters that names a cluster not received yet holds the
+// state back (warming) instead of being NACKed as Envoy does, the way
+// listeners wait for their clusters.
 //
 // Stricter than Envoy for Redis: op_timeout 0 (every command would time
 // out); buffer_flush_timeout without max_buffer_size_before_flush,

@@ -92,7 +92,7 @@ func (t *translator) dubboRoute(path string, r *dubbov3.Route) config.DubboRoute
 	case *dubbov3.RouteAction_Cluster:
 		out.Cluster = spec.Cluster
 	case *dubbov3.RouteAction_WeightedClusters:
-		out.WeightedClusters = t.dubboWeightedClusters(field(ap, "weighted_clusters"), spec.WeightedClusters)
+		out.WeightedClusters = t.weightedClusters(field(ap, "weighted_clusters"), spec.WeightedClusters)
 	}
 	if md := a.GetMetadataMatch(); md != nil {
 		out.MetadataMatch = t.dubboMetadataMatch(field(ap, "metadata_match"), md)
@@ -109,21 +109,6 @@ func dubboParamMatch(i uint32, pm *dubbov3.MethodMatch_ParameterMatchSpecifier) 
 		out.IsRange, out.Start, out.End = true, spec.RangeMatch.GetStart(), spec.RangeMatch.GetEnd()
 	default:
 		// Envoy matches any value then, like an empty exact_match.
-	}
-	return out
-}
-
-// dubboWeightedClusters reads a weighted split. Envoy's dubbo router
-// reads only the name and weight of each cluster; the allow-list rejects
-// the rest.
-func (t *translator) dubboWeightedClusters(path string, wc *routev3.WeightedCluster) []config.WeightedCluster {
-	var out []config.WeightedCluster
-	for i, cw := range wc.GetClusters() {
-		cp := index(field(path, "clusters"), i)
-		if cw.GetName() == "" {
-			t.errs.add(field(cp, "name"), "is required")
-		}
-		out = append(out, config.WeightedCluster{Name: cw.GetName(), Weight: cw.GetWeight().GetValue()})
 	}
 	return out
 }

@@ -18,6 +18,7 @@ var dumpKinds = map[string]string{
 	EndpointTypeURL:   "cluster_load_assignment",
 	SecretTypeURL:     "secret",
 	DubboRouteTypeURL: dubboRouteKind,
+	RouteTypeURL:      routeKind,
 }
 
 // maxFailures bounds the rejections kept per type.

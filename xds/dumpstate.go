@@ -49,7 +49,7 @@ type dumpFailure struct {
 type dumpSet map[string]map[string]*dumpVersion
 
 // dumpTypes are the resource types the dump keeps.
-var dumpTypes = [...]string{ListenerTypeURL, ClusterTypeURL, EndpointTypeURL, SecretTypeURL, DubboRouteTypeURL}
+var dumpTypes = [...]string{ListenerTypeURL, ClusterTypeURL, EndpointTypeURL, SecretTypeURL, DubboRouteTypeURL, RouteTypeURL}
 
 // dumpStore keeps the dynamic resources for /config_dump: those of the
 // accepted state (which may be warming), those of the state last applied
@@ -238,6 +238,8 @@ func (s *adsState) dumpIndex(typ string) (int, func(string) bool) {
 		return len(s.secrets), func(n string) bool { _, ok := s.secrets[n]; return ok }
 	case DubboRouteTypeURL:
 		return len(s.dubboRoutes), func(n string) bool { _, ok := s.dubboRoutes[n]; return ok }
+	case RouteTypeURL:
+		return len(s.httpRoutes), func(n string) bool { _, ok := s.httpRoutes[n]; return ok }
 	}
 	return 0, func(string) bool { return false }
 }

@@ -17,7 +17,7 @@ import (
 type engine struct {
 	app        Applier
 	log        *slog.Logger
-	onResponse func(typeURL string, err error)
+	onResponse func(Response)
 	ads        bool // the bootstrap has an ads_config
 
 	mu      sync.Mutex // serializes accept and guards state, memo and changed
@@ -31,7 +31,7 @@ type engine struct {
 	status   ADSStatus
 }
 
-func newEngine(app Applier, log *slog.Logger, onResponse func(string, error), ads bool) *engine {
+func newEngine(app Applier, log *slog.Logger, onResponse func(Response), ads bool) *engine {
 	return &engine{app: app, log: log, onResponse: onResponse, ads: ads, state: newADSState(), memo: newMemo(), changed: make(chan struct{})}
 }
 
@@ -62,7 +62,7 @@ func (e *engine) accept(ch *change, source string) error {
 	e.changed = make(chan struct{})
 	e.setStatus(func(st *ADSStatus) { st.Versions = maps.Clone(next.versions) })
 	if e.onResponse != nil {
-		e.onResponse(ch.typ, nil)
+		e.onResponse(Response{TypeURL: ch.typ, Names: ch.names()})
 	}
 	return nil
 }
@@ -73,7 +73,7 @@ func (e *engine) reject(ch *change, source string, cause error) {
 	e.setStatus(func(st *ADSStatus) { st.Rejected++ })
 	e.dump.reject(ch, cause, time.Now())
 	if e.onResponse != nil {
-		e.onResponse(ch.typ, cause)
+		e.onResponse(Response{TypeURL: ch.typ, Names: ch.names(), Err: cause})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	connlimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/connection_limit/v3"
 	dubbov3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/dubbo_proxy/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	redisproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/proto"
@@ -58,6 +59,7 @@ var (
 		newExtension(config.ConnectionLimitFilter, &connlimitv3.ConnectionLimit{}),
 		newExtension(config.RedisProxyFilter, &redisproxyv3.RedisProxy{}),
 		newExtension(config.DubboProxyFilter, &dubbov3.DubboProxy{}),
+		newExtension(config.HTTPConnectionManagerFilter, &hcmv3.HttpConnectionManager{}),
 		sidewireExtension(config.RedisCommandPolicyFilter, config.RedisCommandPolicyType),
 	}
 	listenerFilters = []extension{
@@ -76,7 +78,7 @@ var (
 
 // extensionLists returns every list of supported extensions.
 func extensionLists() [][]extension {
-	return [][]extension{networkFilters, listenerFilters, accessLoggers, clusterTypes, dubboFilterExts, transportSockets, upstreamTransportSockets, secretTypes}
+	return [][]extension{networkFilters, listenerFilters, accessLoggers, clusterTypes, dubboFilterExts, httpFilterExts, transportSockets, upstreamTransportSockets, secretTypes}
 }
 
 // anyType returns the message type of a supported extension config named

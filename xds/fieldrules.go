@@ -18,16 +18,16 @@ import "google.golang.org/protobuf/reflect/protoreflect"
 //   - ClusterLoadAssignment.cluster_name: a label in static clusters; EDS
 //     matches assignments by resource name.
 //   - HealthCheck.name: a label for Envoy's health check event logs.
-//   - Cluster.http2_protocol_options (deprecated form of the HTTP/2
-//     protocol option): Sidewire's only HTTP upstreams are gRPC control
-//     planes, which it always reaches over HTTP/2; elsewhere the setting
-//     means nothing to a TCP or protocol proxy.
 //   - UpstreamTlsContext.max_session_keys: how many TLS sessions Envoy
 //     keeps for resumption; Sidewire does a full handshake per upstream
 //     connection, which pooled, long-lived connections make rare.
 //   - RuntimeFractionalPercent.runtime_key: Sidewire has no runtime values
 //     (static layer keys are rejected), so the key is never found and
 //     default_value applies, as in an Envoy whose runtime lacks the key.
+//   - metadata on route configurations, virtual hosts and routes: data
+//     for HTTP filters Sidewire does not run.
+//   - Route.decorator: names the route's span for tracing, which the
+//     HTTP connection manager does not do.
 var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	// Bootstrap.
 	"envoy.config.bootstrap.v3.Bootstrap": {
@@ -168,7 +168,7 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	"envoy.extensions.filters.network.dubbo_proxy.v3.RouteAction": {
 		"cluster": use, "weighted_clusters": use, "metadata_match": use,
 	},
-	"envoy.config.route.v3.WeightedCluster":               {"clusters": use},
+	"envoy.config.route.v3.WeightedCluster":               {"clusters": use, "total_weight": use},
 	"envoy.config.route.v3.WeightedCluster.ClusterWeight": {"name": use, "weight": use},
 	"envoy.config.route.v3.HeaderMatcher": {
 		"name": use, "exact_match": use, "safe_regex_match": use, "range_match": use, "present_match": use,
@@ -182,6 +182,67 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 	"envoy.config.core.v3.RuntimeFractionalPercent": {"default_value": use, "runtime_key": inert},
 	"envoy.type.v3.FractionalPercent":               {"numerator": use, "denominator": use},
 
+	// HTTP connection manager and route configurations (RDS).
+	"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager": {
+		"codec_type": use, "stat_prefix": use, "rds": use, "route_config": use, "http_filters": use,
+		"common_http_protocol_options": use, "http_protocol_options": use, "http2_protocol_options": use,
+		"server_name": use, "server_header_transformation": use, "max_request_headers_kb": use,
+		"stream_idle_timeout": use, "request_timeout": use, "request_headers_timeout": use,
+		"drain_timeout": use, "access_log": use, "use_remote_address": use, "xff_num_trusted_hops": use,
+		"generate_request_id": use, "preserve_external_request_id": use,
+		// Only the values that mean what Sidewire does are accepted.
+		"normalize_path": use, "merge_slashes": use, "path_with_escaped_slashes_action": use,
+	},
+	"envoy.extensions.filters.network.http_connection_manager.v3.Rds": {"config_source": use, "route_config_name": use},
+	// The typed_config Any is checked by httpFilters.
+	"envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter": {"name": use, "typed_config": use},
+	"envoy.extensions.filters.http.router.v3.Router":                         {},
+	"envoy.config.route.v3.RouteConfiguration": {
+		"name": use, "virtual_hosts": use, "validate_clusters": use, "max_direct_response_body_size_bytes": use,
+		"request_headers_to_add": use, "request_headers_to_remove": use,
+		"response_headers_to_add": use, "response_headers_to_remove": use, "metadata": inert,
+	},
+	"envoy.config.route.v3.VirtualHost": {
+		"name": use, "domains": use, "routes": use, "retry_policy": use,
+		"request_headers_to_add": use, "request_headers_to_remove": use,
+		"response_headers_to_add": use, "response_headers_to_remove": use, "metadata": inert,
+	},
+	"envoy.config.route.v3.Route": {
+		"name": use, "match": use, "route": use, "redirect": use, "direct_response": use,
+		"request_headers_to_add": use, "request_headers_to_remove": use,
+		"response_headers_to_add": use, "response_headers_to_remove": use,
+		"metadata": inert, "decorator": inert,
+	},
+	"envoy.config.route.v3.RouteMatch": {
+		"prefix": use, "path": use, "safe_regex": use, "path_separated_prefix": use,
+		"case_sensitive": use, "headers": use, "query_parameters": use, "grpc": use,
+	},
+	"envoy.config.route.v3.RouteMatch.GrpcRouteMatchOptions": {},
+	"envoy.config.route.v3.QueryParameterMatcher":            {"name": use, "string_match": use, "present_match": use},
+	"envoy.config.route.v3.RouteAction": {
+		"cluster": use, "cluster_header": use, "weighted_clusters": use,
+		"prefix_rewrite": use, "regex_rewrite": use, "host_rewrite_literal": use, "auto_host_rewrite": use,
+		"timeout": use, "idle_timeout": use, "retry_policy": use, "hash_policy": use,
+		"request_mirror_policies": use,
+	},
+	"envoy.type.matcher.v3.RegexMatchAndSubstitute": {"pattern": use, "substitution": use},
+	"envoy.config.route.v3.RetryPolicy": {
+		"retry_on": use, "num_retries": use, "per_try_timeout": use, "retriable_status_codes": use,
+		"retry_back_off": use,
+	},
+	"envoy.config.route.v3.RetryPolicy.RetryBackOff":                    {"base_interval": use, "max_interval": use},
+	"envoy.config.route.v3.RouteAction.HashPolicy":                      {"header": use, "connection_properties": use, "terminal": use},
+	"envoy.config.route.v3.RouteAction.HashPolicy.Header":               {"header_name": use},
+	"envoy.config.route.v3.RouteAction.HashPolicy.ConnectionProperties": {"source_ip": use},
+	"envoy.config.route.v3.RouteAction.RequestMirrorPolicy":             {"cluster": use, "runtime_fraction": use},
+	"envoy.config.route.v3.DirectResponseAction":                        {"status": use, "body": use},
+	"envoy.config.core.v3.HeaderValueOption":                            {"header": use, "append": use, "append_action": use, "keep_empty_value": use},
+	"envoy.config.core.v3.HeaderValue":                                  {"key": use, "value": use},
+	"envoy.config.route.v3.RedirectAction": {
+		"https_redirect": use, "scheme_redirect": use, "host_redirect": use, "port_redirect": use,
+		"path_redirect": use, "prefix_rewrite": use, "response_code": use, "strip_query": use,
+	},
+
 	// Sidewire extensions: the value is read by the extension's translator.
 	"xds.type.v3.TypedStruct":  {"type_url": use, "value": use},
 	"udpa.type.v1.TypedStruct": {"type_url": use, "value": use},
@@ -194,13 +255,27 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 		"dns_refresh_rate": use, "dns_lookup_family": use, "load_assignment": use,
 		"circuit_breakers": use, "health_checks": use, "outlier_detection": use,
 		"typed_extension_protocol_options": use, "metadata": inert, "cluster_type": use,
-		"http2_protocol_options": inert, "transport_socket": use,
+		"http2_protocol_options": use, "transport_socket": use,
 	},
 	"envoy.config.cluster.v3.Cluster.CustomClusterType": {"name": use, "typed_config": use},
-	// Upstream HTTP options: only "HTTP/2", for gRPC (xDS) clusters.
-	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions":                    {"explicit_http_config": use},
-	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig": {"http2_protocol_options": use},
-	"envoy.config.core.v3.Http2ProtocolOptions":                                 {},
+	// Upstream HTTP options: the protocol, and when to close connections.
+	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+		"explicit_http_config": use, "use_downstream_protocol_config": use, "common_http_protocol_options": use,
+	},
+	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig": {
+		"http_protocol_options": use, "http2_protocol_options": use,
+	},
+	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig": {
+		"http_protocol_options": use, "http2_protocol_options": use,
+	},
+	// Shared by clusters and the HTTP connection manager, which rejects
+	// max_requests_per_connection itself (downstream connections have no
+	// such limit).
+	"envoy.config.core.v3.HttpProtocolOptions": {"idle_timeout": use, "max_requests_per_connection": use},
+	// HTTP/1.1 and HTTP/2 are spoken with their defaults: no field tunes
+	// them.
+	"envoy.config.core.v3.Http1ProtocolOptions": {},
+	"envoy.config.core.v3.Http2ProtocolOptions": {},
 	"envoy.extensions.clusters.redis.v3.RedisClusterConfig": {
 		"cluster_refresh_rate": use, "cluster_refresh_timeout": use, "redirect_refresh_interval": use,
 		"redirect_refresh_threshold": use, "failure_refresh_threshold": use,
@@ -257,5 +332,23 @@ var fieldRules = map[protoreflect.FullName]map[protoreflect.Name]rule{
 		"enforcing_local_origin_success_rate": use, "enforcing_failure_percentage": use,
 		"enforcing_failure_percentage_local_origin":   use,
 		"successful_active_health_check_uneject_host": use,
+	},
+}
+
+// fieldHints explain, after "not supported", why some fields Envoy users
+// are likely to set are rejected, or what to use instead.
+var fieldHints = map[protoreflect.FullName]map[protoreflect.Name]string{
+	"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager": {
+		"scoped_routes":   "scoped route configurations (SRDS) are not supported yet; use route_config or rds",
+		"upgrade_configs": "WebSocket and other HTTP upgrades are not supported yet",
+		"tracing":         "the HTTP connection manager does not trace requests yet",
+	},
+	"envoy.config.route.v3.RouteAction": {
+		"upgrade_configs": "WebSocket and other HTTP upgrades are not supported yet",
+		"cors":            "CORS is not supported yet",
+		"rate_limits":     "rate limiting is not supported yet",
+	},
+	"envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter": {
+		"is_optional": "Sidewire runs every HTTP filter it is given and rejects those it does not know",
 	},
 }

@@ -68,7 +68,11 @@ func (w *fieldWalker) fields(m protoreflect.Message) {
 		w.path = append(w.path, fd.Name()...)
 		switch rules[fd.Name()] {
 		case reject:
-			w.add("not supported")
+			if h := fieldHints[md.FullName()][fd.Name()]; h != "" {
+				w.add("not supported: %s", h)
+			} else {
+				w.add("not supported")
+			}
 		case use:
 			w.value(fd, m.Get(fd))
 		}

@@ -66,13 +66,13 @@ type responses struct {
 	errs map[string][]error
 }
 
-func (r *responses) record(typ string, err error) {
+func (r *responses) record(resp Response) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.errs == nil {
 		r.errs = map[string][]error{}
 	}
-	r.errs[typ] = append(r.errs[typ], err)
+	r.errs[resp.TypeURL] = append(r.errs[resp.TypeURL], resp.Err)
 }
 
 func (r *responses) rejected(typ string) []error {

@@ -7,6 +7,7 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	connlimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/connection_limit/v3"
 	dubbov3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/dubbo_proxy/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	redisproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -38,6 +39,8 @@ func (t *translator) filterChain(path string, fc *listenerv3.FilterChain) *confi
 			out.Filters = append(out.Filters, t.redisProxy(cp, msg.(*redisproxyv3.RedisProxy)))
 		case config.DubboProxyFilter:
 			out.Filters = append(out.Filters, t.dubboProxy(cp, msg.(*dubbov3.DubboProxy)))
+		case config.HTTPConnectionManagerFilter:
+			out.Filters = append(out.Filters, t.httpConnectionManager(cp, msg.(*hcmv3.HttpConnectionManager)))
 		case config.RedisCommandPolicyFilter:
 			out.Filters = append(out.Filters, t.redisCommandPolicy(field(cp, "value"), msg.(*structpb.Struct)))
 		}

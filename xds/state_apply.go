@@ -78,6 +78,8 @@ func (s *adsState) apply(ch *change) error {
 		s.applySecrets(&errs, ch)
 	case DubboRouteTypeURL:
 		s.applyDubboRoutes(&errs, ch)
+	case RouteTypeURL:
+		s.applyHTTPRoutes(&errs, ch)
 	case ClusterTypeURL:
 		s.applyClusters(&errs, ch)
 	case EndpointTypeURL:
@@ -119,10 +121,13 @@ func (s *adsState) apply(ch *change) error {
 	case ListenerTypeURL:
 		s.pruneSecrets()
 		s.pruneDubboRoutes()
+		s.pruneHTTPRoutes()
 	case SecretTypeURL:
 		s.pruneSecrets()
 	case DubboRouteTypeURL:
 		s.pruneDubboRoutes()
+	case RouteTypeURL:
+		s.pruneHTTPRoutes()
 	case ClusterTypeURL:
 		s.pruneEndpoints(nil)
 		s.pruneSecrets()

@@ -274,7 +274,7 @@ func checkDynamicSecrets(path, what string, refs []config.SecretRef, ads bool) e
 // dynamicListener translates a listener from LDS: static secrets
 // (references without sds_config) serve static listeners only, and
 // without an ads_config in the bootstrap nothing can come over ADS: a
-// listener naming an ADS secret or drds route configuration would warm
+// listener naming an ADS secret or a drds or rds route configuration would warm
 // forever, so it is refused.
 func dynamicListener(ads bool) func(path string, m *listenerv3.Listener) (*config.Listener, error) {
 	return func(path string, m *listenerv3.Listener) (*config.Listener, error) {
@@ -287,6 +287,9 @@ func dynamicListener(ads bool) func(path string, m *listenerv3.Listener) (*confi
 		if !ads {
 			for _, n := range dubboRouteNames(l) {
 				errs.add(path, "dubbo route configuration %q: drds needs dynamic_resources.ads_config in the bootstrap", n)
+			}
+			for _, n := range httpRouteNames(l) {
+				errs.add(path, "route configuration %q: rds needs dynamic_resources.ads_config in the bootstrap", n)
 			}
 		}
 		if errs.len() > 0 {

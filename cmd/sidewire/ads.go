@@ -46,6 +46,7 @@ type dynamicConfig struct {
 	static  *config.Snapshot
 	sources xds.DynamicResources
 	last    *xds.Update // nil until the first update is applied
+	stats   *adsStats
 }
 
 var _ xds.Applier = (*dynamicConfig)(nil)
@@ -74,8 +75,8 @@ func startADS(srv *server.Server, b *loaded, store *telemetry.Store, log *slog.L
 			return nil, fmt.Errorf("start ads: %w", err)
 		}
 	}
-	d := &dynamicConfig{srv: srv, log: log, static: snap, sources: *b.dyn, done: make(chan struct{})}
 	st := newADSStats(store)
+	d := &dynamicConfig{srv: srv, log: log, static: snap, sources: *b.dyn, done: make(chan struct{}), stats: st}
 	cfg.OnResponse, cfg.OnConnected = st.response, st.connected
 	d.client = xds.NewADSClient(cfg, d)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -120,6 +121,7 @@ func (d *dynamicConfig) ApplyXDS(u *xds.Update) error {
 		return err
 	}
 	d.last = u
+	d.stats.setListeners(u.Listeners)
 	d.log.Info("applied ads update", "version", snap.Version, "changed", u.Changed,
 		"dynamic_listeners", len(u.Listeners), "dynamic_clusters", len(u.Clusters))
 	return nil
@@ -193,6 +195,7 @@ func (d *dynamicConfig) merge(static *config.Snapshot, u *xds.Update) *config.Sn
 		}
 	}
 	out.DubboRoutes = dyn.DubboRoutes
+	out.HTTPRoutes = dyn.HTTPRoutes
 	return &out
 }
 

@@ -88,4 +88,14 @@ static_resources:
 		}
 		return nil
 	})
+	if n := p.stat("sds.edge-cert.update_success"); n < 2 {
+		t.Errorf("sds.edge-cert.update_success = %d, want >= 2", n)
+	}
+	// A broken certificate is rejected, counted for its secret, and the
+	// last good one stays.
+	writeAtomic(t, sdsFile, sdsFileYAML("edge-cert", []byte("not a certificate"), k2))
+	p.waitStat("sds.edge-cert.update_rejected", 1)
+	if cn, err := served(); err != nil || cn != "edge-v2" {
+		t.Errorf("after the rejected file: certificate %q, %v; want edge-v2", cn, err)
+	}
 }

@@ -112,11 +112,25 @@ type Cluster struct {
 // Envoy's upstream HTTP options.
 const HTTPProtocolOptionsName = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
-// HTTPProtocolOptions are a cluster's upstream HTTP options. Sidewire's
-// HTTP upstreams are gRPC control planes, always HTTP/2; the setting
-// records that the config asked for it, as Envoy's xDS clusters must.
+// HTTPProtocolOptions are a cluster's upstream HTTP options (Envoy's
+// upstreams.http.v3.HttpProtocolOptions): which HTTP version the HTTP
+// connection manager speaks to the cluster's hosts. A cluster without
+// them is spoken to in HTTP/1.1; the ADS control plane's cluster must
+// set HTTP2.
 type HTTPProtocolOptions struct {
+	// HTTP2 speaks HTTP/2 (h2c, or h2 over the cluster's TLS) to every
+	// host (explicit_http_config.http2_protocol_options).
 	HTTP2 bool
+	// UseDownstream speaks the downstream request's version
+	// (use_downstream_protocol_config); HTTP2 is then unset.
+	UseDownstream bool
+	// IdleTimeout closes an upstream connection idle this long
+	// (common_http_protocol_options.idle_timeout, Envoy default 1h); 0
+	// disables it.
+	IdleTimeout time.Duration
+	// MaxRequestsPerConnection closes an upstream connection after this
+	// many requests; 0 means no limit.
+	MaxRequestsPerConnection uint32
 }
 
 // LoadAssignment is a cluster's endpoints by locality and priority.

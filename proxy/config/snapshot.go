@@ -21,6 +21,10 @@ type Snapshot struct {
 	// DubboRoutes are the Dubbo route tables received by route discovery
 	// (drds), by name, that dubbo_proxy filters name by RouteConfigName.
 	DubboRoutes map[string]*DubboRouteTable
+	// HTTPRoutes are the HTTP route tables received by route discovery
+	// (RDS), by name, that HTTP connection managers name by
+	// RouteConfigName.
+	HTTPRoutes map[string]*HTTPRouteConfig
 	// ADS is the aggregated discovery source of dynamic listeners and
 	// clusters (Envoy's dynamic_resources.ads_config); nil when the
 	// configuration is static only.

@@ -25,7 +25,8 @@ func fieldErr(path, format string, args ...any) error {
 // Validate checks the cross-references and invariants of a snapshot that a
 // single resource cannot check on its own: unique names and addresses,
 // clusters that filters name exist, terminal filters last. Paths in errors
-// use Envoy's bootstrap field names.
+// use Envoy's bootstrap field names; route tables from discovery are
+// named `dubbo_route_config "name"` and `route_config "name"`.
 func (s *Snapshot) Validate() error {
 	var errs []error
 	clusters := make(map[string]*Cluster, len(s.Clusters))
@@ -55,10 +56,18 @@ func (s *Snapshot) Validate() error {
 		} else {
 			addrs[a] = true
 		}
-		errs = append(errs, l.validate(p, clusters))
+		errs = append(errs, l.validate(p, clusters, s.HTTPRoutes))
 	}
 	for _, n := range slices.Sorted(maps.Keys(s.DubboRoutes)) {
 		errs = append(errs, s.DubboRoutes[n].validate(clusters))
+	}
+	for _, n := range slices.Sorted(maps.Keys(s.HTTPRoutes)) {
+		p := fmt.Sprintf("route_config %q", n)
+		if rc := s.HTTPRoutes[n]; rc == nil || rc.Name != n {
+			errs = append(errs, fieldErr(p+".name", "route configuration stored under another name"))
+		} else {
+			errs = append(errs, rc.Validate(p, clusters))
+		}
 	}
 	if s.ADS != nil {
 		if _, err := s.ADSTarget(); err != nil {
@@ -93,21 +102,21 @@ func (c *Cluster) validate(p string) error {
 	return nil
 }
 
-func (l *Listener) validate(p string, clusters map[string]*Cluster) error {
+func (l *Listener) validate(p string, clusters map[string]*Cluster, routes map[string]*HTTPRouteConfig) error {
 	if len(l.FilterChains) == 0 && l.DefaultFilterChain == nil {
 		return fieldErr(p+".filter_chains", "listener %q has no filter chains", l.Name)
 	}
 	var errs []error
 	for i, fc := range l.FilterChains {
-		errs = append(errs, fc.validate(fmt.Sprintf("%s.filter_chains[%d]", p, i), clusters))
+		errs = append(errs, fc.validate(fmt.Sprintf("%s.filter_chains[%d]", p, i), clusters, routes))
 	}
 	if l.DefaultFilterChain != nil {
-		errs = append(errs, l.DefaultFilterChain.validate(p+".default_filter_chain", clusters))
+		errs = append(errs, l.DefaultFilterChain.validate(p+".default_filter_chain", clusters, routes))
 	}
 	return errors.Join(errs...)
 }
 
-func (fc *FilterChain) validate(p string, clusters map[string]*Cluster) error {
+func (fc *FilterChain) validate(p string, clusters map[string]*Cluster, routes map[string]*HTTPRouteConfig) error {
 	if len(fc.Filters) == 0 {
 		return fieldErr(p+".filters", "filter chain has no filters")
 	}
@@ -128,6 +137,8 @@ func (fc *FilterChain) validate(p string, clusters map[string]*Cluster) error {
 			errs = append(errs, f.validate(fp+".typed_config", clusters))
 		case *DubboProxy:
 			errs = append(errs, f.validate(fp+".typed_config", clusters))
+		case *HTTPConnectionManager:
+			errs = append(errs, f.validate(fp+".typed_config", clusters, routes))
 		case *RedisCommandPolicy:
 			errs = append(errs, f.validate(fp, fc.Filters[:i], fc.Filters[i+1:]))
 		}

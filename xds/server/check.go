@@ -8,6 +8,7 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	rsrc "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"github.com/sidewire/sidewire/proxy/config"
@@ -15,10 +16,11 @@ import (
 )
 
 // checkResource validates one resource on its own. With CheckSidewire,
-// listeners, clusters and load assignments go through Sidewire's
-// translators (which also run Envoy's validation rules), so the
-// problems are named by field path, exactly as Sidewire would NACK them;
-// other types, and every type with CheckEnvoy, run ValidateAll.
+// listeners, clusters, load assignments and route configurations go
+// through Sidewire's translators (which also run Envoy's validation
+// rules), so the problems are named by field path, exactly as Sidewire
+// would NACK them; secrets, and every type with CheckEnvoy, run
+// ValidateAll.
 // DataSources naming files or environment variables of the proxy's host
 // are left for the proxy to check (see withoutProxyLocal).
 func checkResource(r *resource, checks Checks) error {
@@ -33,6 +35,9 @@ func checkResource(r *resource, checks Checks) error {
 			return r.fileErrs(err)
 		case *endpointv3.ClusterLoadAssignment:
 			_, err = xds.TranslateLoadAssignment(r.path, m)
+			return r.fileErrs(err)
+		case *routev3.RouteConfiguration:
+			r.ir, err = xds.TranslateRouteConfiguration(r.path, m)
 			return r.fileErrs(err)
 		}
 	}
@@ -107,16 +112,20 @@ func checkSet(s resourceSet, node string, checks Checks) error {
 	return errors.Join(errs...)
 }
 
-// validateIR runs config.Snapshot.Validate on the translated listeners
-// and clusters, and renames its bootstrap paths to files.
+// validateIR runs config.Snapshot.Validate on the translated listeners,
+// clusters and route configurations, and renames its paths to files.
 func validateIR(s resourceSet, node string) error {
 	var snap config.Snapshot
-	ls, cs := s.sorted(rsrc.ListenerType), s.sorted(rsrc.ClusterType)
+	ls, cs, rs := s.sorted(rsrc.ListenerType), s.sorted(rsrc.ClusterType), s.sorted(rsrc.RouteType)
 	for _, r := range ls {
 		snap.Listeners = append(snap.Listeners, r.ir.(*config.Listener))
 	}
 	for _, r := range cs {
 		snap.Clusters = append(snap.Clusters, r.ir.(*config.Cluster))
+	}
+	snap.HTTPRoutes = make(map[string]*config.HTTPRouteConfig, len(rs))
+	for _, r := range rs {
+		snap.HTTPRoutes[r.name] = r.ir.(*config.HTTPRouteConfig)
 	}
 	err := snap.Validate()
 	if err == nil {
@@ -129,7 +138,7 @@ func validateIR(s resourceSet, node string) error {
 			out = append(out, fmt.Errorf("validate node %q: %w", node, e))
 			continue
 		}
-		r, rest := locate(fe.Path, ls, cs)
+		r, rest := locate(fe.Path, ls, cs, rs)
 		if r == nil {
 			out = append(out, fmt.Errorf("validate node %q: %w", node, e))
 			continue
@@ -144,8 +153,15 @@ func validateIR(s resourceSet, node string) error {
 }
 
 // locate finds the resource a bootstrap path such as
-// "static_resources.clusters[2].name" points at, and the rest of it.
-func locate(p string, ls, cs []*resource) (*resource, string) {
+// "static_resources.clusters[2].name", or a route table's
+// (`route_config "main".virtual_hosts[0]`), points at, and the rest of
+// it.
+func locate(p string, ls, cs, rs []*resource) (*resource, string) {
+	for _, r := range rs {
+		if rest, ok := strings.CutPrefix(p, fmt.Sprintf("route_config %q", r.name)); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+			return r, rest
+		}
+	}
 	for _, l := range []struct {
 		prefix string
 		rs     []*resource

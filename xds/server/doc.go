@@ -48,13 +48,15 @@
 //
 //  1. YAML becomes JSON strictly (a key given twice is an error) and each
 //     resource is decoded with protojson, unknown fields being errors.
-//  2. With CheckSidewire (the default), listeners, clusters and load
-//     assignments go through Sidewire's translators (xds.TranslateListener,
-//     TranslateCluster, TranslateLoadAssignment, which also run Envoy's
-//     generated ValidateAll) and the set each node is served through
-//     config.Snapshot.Validate, so what Sidewire's ADS client would NACK is
-//     refused here, with the file and field path. Routes and secrets, which
-//     Sidewire does not consume, run ValidateAll. With CheckEnvoy every
+//  2. With CheckSidewire (the default), listeners, clusters, load
+//     assignments and route configurations go through Sidewire's
+//     translators (xds.TranslateListener, TranslateCluster,
+//     TranslateLoadAssignment, TranslateRouteConfiguration, which also run
+//     Envoy's generated ValidateAll) and the set each node is served
+//     through config.Snapshot.Validate (route configurations with
+//     validate_clusters checked against the node's clusters), so what
+//     Sidewire's ADS client would NACK is refused here, with the file and
+//     field path. Secrets run ValidateAll. With CheckEnvoy every
 //     resource runs ValidateAll only. DataSources naming a file or an
 //     environment variable (Redis passwords) refer to the proxy's host:
 //     they are not read here, and the proxy checks them on arrival.

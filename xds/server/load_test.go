@@ -218,7 +218,8 @@ func pathOf(fe *config.FieldError) string {
 }
 
 // TestLoadEnvoyChecks serves what only Envoy understands (an HTTP
-// listener with RDS) with CheckEnvoy, which CheckSidewire refuses.
+// listener upgrading to WebSocket, with RDS) with CheckEnvoy, which
+// CheckSidewire refuses.
 func TestLoadEnvoyChecks(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "http.yaml", `resources:
@@ -231,6 +232,7 @@ func TestLoadEnvoyChecks(t *testing.T) {
       typed_config:
         "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
         stat_prefix: http
+        upgrade_configs: [{upgrade_type: websocket}]
         rds: {route_config_name: main, config_source: {ads: {}, resource_api_version: V3}}
         http_filters:
         - name: envoy.filters.http.router
@@ -245,8 +247,8 @@ func TestLoadEnvoyChecks(t *testing.T) {
 	if c := cfg.Counts(""); c["lds"] != 1 || c["rds"] != 1 {
 		t.Errorf("Counts() = %v, want one listener and one route", c)
 	}
-	if _, err := Load(dir, CheckSidewire); err == nil || !strings.Contains(err.Error(), "http.yaml: resources[0].filter_chains[0].filters[0]") {
-		t.Errorf("Load with CheckSidewire: %v, want the HTTP filter refused with its path", err)
+	if _, err := Load(dir, CheckSidewire); err == nil || !strings.Contains(err.Error(), "http.yaml: resources[0].filter_chains[0].filters[0].typed_config.upgrade_configs: not supported") {
+		t.Errorf("Load with CheckSidewire: %v, want the WebSocket upgrade refused with its path", err)
 	}
 	writeFile(t, dir, "orphan.yaml", `{"@type": type.googleapis.com/envoy.config.route.v3.RouteConfiguration, name: orphan}`)
 	if _, err := Load(dir, CheckEnvoy); err == nil || !strings.Contains(err.Error(), "inconsistent") && !strings.Contains(err.Error(), "mismatched") {
