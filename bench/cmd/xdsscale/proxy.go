@@ -47,8 +47,8 @@ func startProxy(target, node string, delta, deferStats, trace bool) *proxy {
 	}
 	cfg := xds.ADSConfig{Target: target, Delta: delta, Node: p.node, Logger: log}
 	if trace {
-		cfg.OnResponse = func(typ string, err error) {
-			fmt.Fprintf(os.Stderr, "%s response %s err=%v\n", time.Now().Format("15:04:05.000"), typ[strings.LastIndex(typ, ".")+1:], err)
+		cfg.OnResponse = func(r xds.Response) {
+			fmt.Fprintf(os.Stderr, "%s response %s err=%v\n", time.Now().Format("15:04:05.000"), r.TypeURL[strings.LastIndex(r.TypeURL, ".")+1:], r.Err)
 		}
 	}
 	p.client = xds.NewADSClient(cfg, p)
