@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,22 @@ type AccessLogEntry struct {
 	Method       string
 	Service      string
 	ResponseCode string
+
+	// HTTP is set for HTTP requests: %REQ(...)%, %RESP(...)% and
+	// %TRAILER(...)% read it, and print "-" without it.
+	HTTP *HTTPLogInfo
+}
+
+// HTTPLogInfo is what an access log line can say about an HTTP request
+// beyond AccessLogEntry: its pseudo-headers and its header maps, read
+// while the line is formatted and not kept.
+type HTTPLogInfo struct {
+	// Method, Path (escaped path and query), Authority and Scheme are
+	// the request's :method, :path, :authority and :scheme.
+	Method, Path, Authority, Scheme string
+	RequestHeaders                  http.Header
+	ResponseHeaders                 http.Header
+	ResponseTrailers                http.Header
 }
 
 // AccessLogger formats entries with one config.AccessLog format and

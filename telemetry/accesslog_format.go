@@ -11,7 +11,6 @@ import (
 // defaultAccessLogFormat is Envoy's default access log format. Its
 // %REQ(...)% and %RESP(...)% operators read HTTP headers, which
 // connection logs do not have; they print "-" as Envoy does for TCP.
-// Users cannot write those operators themselves yet.
 const defaultAccessLogFormat = `[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" ` +
 	`%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% ` +
 	`%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" ` +
@@ -82,7 +81,7 @@ func compileAccessLogFormat(text string, json map[string]string) (*logFormat, er
 	case len(json) > 0:
 		return compileJSON(json)
 	case text == "":
-		segs, err := parseFormat(defaultAccessLogFormat, true)
+		segs, err := parseFormat(defaultAccessLogFormat)
 		if err != nil {
 			panic("telemetry: default access log format: " + err.Error())
 		}
@@ -91,7 +90,7 @@ func compileAccessLogFormat(text string, json map[string]string) (*logFormat, er
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	segs, err := parseFormat(text, false)
+	segs, err := parseFormat(text)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +105,7 @@ func compileJSON(json map[string]string) (*logFormat, error) {
 	slices.Sort(keys)
 	f := &logFormat{json: make([]jsonField, 0, len(keys))}
 	for i, k := range keys {
-		segs, err := parseFormat(json[k], false)
+		segs, err := parseFormat(json[k])
 		if err != nil {
 			var fe *FormatError
 			if errors.As(err, &fe) {
@@ -130,9 +129,8 @@ func compileJSON(json map[string]string) (*logFormat, error) {
 // parseFormat splits an Envoy format string into literal text and command
 // operators: %NAME%, %NAME(ARG)%, %NAME:LEN% or %NAME(ARG):LEN%, where
 // NAME is upper case letters, digits and underscores. "%%" is a literal
-// percent sign. httpPlaceholders accepts %REQ(...)% and %RESP(...)% as
-// always-unset values (for the built-in default format only).
-func parseFormat(format string, httpPlaceholders bool) ([]segment, error) {
+// percent sign.
+func parseFormat(format string) ([]segment, error) {
 	var segs []segment
 	var lit strings.Builder
 	flush := func() {
@@ -157,7 +155,7 @@ func parseFormat(format string, httpPlaceholders bool) ([]segment, error) {
 		if err != nil {
 			return nil, &FormatError{Pos: pos, Operator: cmd.name, Err: err}
 		}
-		seg, err := cmd.compile(httpPlaceholders)
+		seg, err := cmd.compile()
 		if err != nil {
 			return nil, &FormatError{Pos: pos, Operator: cmd.name, Err: err}
 		}
@@ -220,9 +218,9 @@ func isOperatorByte(c byte) bool {
 }
 
 // compile turns a scanned command into a segment.
-func (c command) compile(httpPlaceholders bool) (segment, error) {
-	if httpPlaceholders && (c.name == "REQ" || c.name == "RESP") {
-		return segment{op: opUnset}, nil
+func (c command) compile() (segment, error) {
+	if op, ok := headerOperators[c.name]; ok {
+		return compileHeaderOperator(op, c)
 	}
 	op, ok := operatorsByName[c.name]
 	if !ok {

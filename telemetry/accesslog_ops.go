@@ -12,7 +12,6 @@ type op uint8
 
 const (
 	opLiteral op = iota
-	opUnset      // a placeholder that always prints "-"
 	opStartTime
 	opDuration
 	opBytesReceived
@@ -31,6 +30,9 @@ const (
 	opProtocol
 	opResponseCode
 	opHostname
+	opReq     // %REQ(X?Y)%: a request header or pseudo-header
+	opResp    // %RESP(X?Y)%: a response header
+	opTrailer // %TRAILER(X?Y)%: a response trailer
 )
 
 // operatorsByName lists the supported command operators.
@@ -61,6 +63,9 @@ type segment struct {
 	lit    string      // opLiteral
 	time   *timeFormat // opStartTime with a custom format; nil for Envoy's default
 	maxLen int         // truncate the rendered value to this many bytes; 0: no limit
+	// hdr and alt are the headers of opReq, opResp and opTrailer: the
+	// value of hdr, else of alt (when set).
+	hdr, alt headerRef
 }
 
 // hostname is resolved once; Envoy also reads it at startup.
@@ -87,8 +92,6 @@ func (s *segment) appendValue(b []byte, e *AccessLogEntry) ([]byte, valueKind) {
 	switch s.op {
 	case opLiteral:
 		return append(b, s.lit...), kindString
-	case opUnset:
-		return b, kindUnset
 	case opStartTime:
 		if e.StartTime.IsZero() {
 			return b, kindUnset
@@ -146,6 +149,12 @@ func (s *segment) appendValue(b []byte, e *AccessLogEntry) ([]byte, valueKind) {
 		return append(b, e.ResponseCode...), kindString
 	case opHostname:
 		return appendString(b, hostname)
+	case opReq, opResp, opTrailer:
+		v, ok := s.headerValue(e)
+		if !ok {
+			return b, kindUnset
+		}
+		return append(b, v...), kindString
 	}
 	return b, kindUnset
 }

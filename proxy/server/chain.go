@@ -6,6 +6,7 @@ import (
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/proxy/dubboproxy"
 	"github.com/sidewire/sidewire/proxy/filter/connlimit"
+	"github.com/sidewire/sidewire/proxy/httpproxy"
 	"github.com/sidewire/sidewire/proxy/listener"
 	"github.com/sidewire/sidewire/proxy/redisproxy"
 	"github.com/sidewire/sidewire/proxy/tcpproxy"
@@ -59,6 +60,13 @@ func (s *Server) buildFilter(b *built, f config.NetworkFilter) error {
 		dp := dubboproxy.New(f, dubboproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log, Routes: s.dubboRoutes})
 		b.handler = dp
 		b.closers = append(b.closers, dp.Close)
+	case *config.HTTPConnectionManager:
+		hp, err := httpproxy.New(f, httpproxy.Deps{Clusters: s.clusters, Stats: s.stats.Root(), Logger: s.log, Routes: s.httpRoutes})
+		if err != nil {
+			return err
+		}
+		b.handler = hp
+		b.closers = append(b.closers, hp.Close)
 	case *config.ConnectionLimit:
 		b.handler = connlimit.New(f, s.stats.Root()).Middleware(b.handler)
 	default:

@@ -13,6 +13,7 @@ import (
 	"github.com/sidewire/sidewire/proxy/cluster"
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/proxy/dubboproxy"
+	"github.com/sidewire/sidewire/proxy/httpproxy"
 	"github.com/sidewire/sidewire/proxy/listener"
 	"github.com/sidewire/sidewire/telemetry"
 )
@@ -47,6 +48,9 @@ type Server struct {
 	// dubboRoutes are the discovered Dubbo route tables (drds) that
 	// dubbo_proxy filters read per request.
 	dubboRoutes *dubboproxy.RouteStore
+	// httpRoutes are the discovered HTTP route tables (RDS) that HTTP
+	// connection managers read per request.
+	httpRoutes *httpproxy.RouteStore
 
 	mu        sync.Mutex // serialises Apply, Shutdown and Close
 	listeners map[string]*running
@@ -92,6 +96,7 @@ func New(opts Options) *Server {
 		DeferTrafficStats: opts.DeferClusterTrafficStats,
 	})
 	s.dubboRoutes = dubboproxy.NewRouteStore()
+	s.httpRoutes = httpproxy.NewRouteStore()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.state.Store(int32(StateInitializing))
 	s.st.state.Set(int64(StateInitializing))
@@ -139,6 +144,7 @@ func (s *Server) Apply(ctx context.Context, snap *config.Snapshot) error {
 	// Discovered Dubbo routes too: the next request of a kept listener
 	// routes with them.
 	s.dubboRoutes.Replace(snap.DubboRoutes)
+	s.httpRoutes.Replace(snap.HTTPRoutes)
 	first := s.snap.Load() == nil
 	if first {
 		wctx, cancel := context.WithTimeout(ctx, s.opts.WarmTimeout)
