@@ -38,11 +38,11 @@ type adsStats struct {
 	// of the HTTP connection managers of the applied listeners that
 	// take it by RDS.
 	rdsPrefixes atomic.Pointer[map[string][]string]
-	success        map[string]*telemetry.Counter
-	rejected       map[string]*telemetry.Counter
-	accepted       map[string]*telemetry.FamilyCounter
-	refused        map[string]*telemetry.FamilyCounter
-	connects       *telemetry.FamilyCounter
+	success     map[string]*telemetry.Counter
+	rejected    map[string]*telemetry.Counter
+	accepted    map[string]*telemetry.FamilyCounter
+	refused     map[string]*telemetry.FamilyCounter
+	connects    *telemetry.FamilyCounter
 }
 
 func newADSStats(store *telemetry.Store) *adsStats {
