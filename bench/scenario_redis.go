@@ -59,8 +59,8 @@ func init() {
 	})
 	RegisterScenario(Scenario{
 		Name:    "redis-codec",
-		Title:   "redis-benchmark SET/GET against redis-server, direct vs L7 Redis proxies",
-		Targets: []string{Direct, "sidewire-redis", "twemproxy"},
+		Title:   "redis-benchmark SET/GET against redis-server, direct vs L7 Redis proxies (haproxy, an L4 proxy that parses nothing, as the floor)",
+		Targets: []string{Direct, "sidewire-redis", "twemproxy", "haproxy-tcp"},
 		CPURef:  "twemproxy",
 		Subject: "sidewire-redis",
 		Start:   startRedisServer,

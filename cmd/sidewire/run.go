@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sidewire/sidewire/internal/autoprocs"
+	"github.com/sidewire/sidewire/internal/memtrim"
 	"github.com/sidewire/sidewire/proxy/admin"
 	"github.com/sidewire/sidewire/proxy/config"
 	"github.com/sidewire/sidewire/proxy/server"
@@ -99,6 +100,7 @@ func run(ctx context.Context, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	releaseStartupPages(log) // the package initialisers'
 	stopProcs, err := setConcurrency(f.concurrency, log)
 	if err != nil {
 		return err
@@ -141,6 +143,7 @@ func run(ctx context.Context, f runFlags) error {
 			return err
 		}
 	}
+	releaseStartupPages(log) // config parsing's
 	log.Info("sidewire started", "version", version.String(), "config", describe(f.config),
 		"listeners", len(snap.Listeners), "clusters", len(snap.Clusters))
 	return serve(srv, f, log, dump, quit, dyn)
@@ -241,4 +244,16 @@ func setConcurrency(n int, log *slog.Logger) (func(), error) {
 		c.Run(ctx)
 	}()
 	return func() { cancel(); <-done }, nil
+}
+
+// releaseStartupPages gives back the resident pages of code and read-only
+// data that only startup used (package initialisers, config parsing);
+// serving faults back in what it needs. See internal/memtrim.
+func releaseStartupPages(log *slog.Logger) {
+	n, err := memtrim.ReleaseCode()
+	if err != nil {
+		log.Warn("release startup pages", "error", err)
+		return
+	}
+	log.Debug("released startup pages", "bytes", n)
 }

@@ -1,13 +1,16 @@
 // Command dubboload compares Dubbo calls made directly to a dubbo-go
-// provider with the same calls through Sidewire's dubbo_proxy listener,
-// on loopback: at a fixed rate (open loop, default 2000 calls/s) and at
-// the maximum rate N concurrent callers reach. It reports the throughput
-// ratio, the latency Sidewire adds (p50, p99), Sidewire's CPU time per
-// call (from /proc/PID/task/*/schedstat) and its memory (VmRSS, VmHWM)
-// as a markdown table, with the medians of -reps interleaved runs.
+// provider with the same calls through proxies, on loopback: Sidewire's
+// dubbo_proxy listener, and for scale the L4 floor of the same machine,
+// Sidewire's tcp_proxy and haproxy in TCP mode. It runs a fixed rate
+// (open loop, default 2000 calls/s) and the maximum rate N concurrent
+// callers reach, and reports the throughput ratio, the latency each
+// proxy adds (p50, p99), its CPU time per call (from
+// /proc/PID/task/*/schedstat) and its memory (VmRSS, VmHWM) as markdown
+// tables, with the medians of -reps runs in which the targets take turns.
 //
 //	go run ./dubbo/cmd/dubboload                 # builds sidewire from ../
 //	go run ./dubbo/cmd/dubboload -sidewire ../bin/sidewire -d 10s -reps 5
+//	go run ./dubbo/cmd/dubboload -targets sidewire # without the L4 proxies
 package main
 
 import (
@@ -29,6 +32,9 @@ import (
 
 type flags struct {
 	sidewire, provider string
+	haproxy            string
+	haproxyThreads     int
+	targets            string
 	upstreamConns      int
 	rate               float64
 	rateConc           int
@@ -42,6 +48,9 @@ func main() {
 	var f flags
 	flag.StringVar(&f.sidewire, "sidewire", "", "sidewire binary (default: $SIDEWIRE_BIN, or built from the main module above the working directory)")
 	flag.StringVar(&f.provider, "provider", "", "provider binary (default: built from this module)")
+	flag.StringVar(&f.haproxy, "haproxy", "/usr/sbin/haproxy", "haproxy binary, for the haproxy-tcp target")
+	flag.IntVar(&f.haproxyThreads, "haproxy-threads", 1, "haproxy nbthread (1: one core, as Sidewire's default starts)")
+	flag.StringVar(&f.targets, "targets", strings.Join(proxyTargets, ","), "proxies to measure besides direct, comma separated")
 	flag.Float64Var(&f.rate, "rate", 2000, "calls per second of the fixed-rate phase")
 	flag.IntVar(&f.rateConc, "rate-c", 64, "callers of the fixed-rate phase (enough to keep the rate)")
 	flag.IntVar(&f.maxConc, "c", 16, "callers of the max-rate phase")
@@ -76,19 +85,15 @@ func run(f flags) error {
 		return err
 	}
 	defer p.Kill()
-	s, err := harness.StartSidewire(sw, dir, loadBootstrap(p.Addr, f.upstreamConns))
+	ts, err := startTargets(f, dir, sw, p.Addr, f.targets)
 	if err != nil {
 		return err
 	}
-	defer s.Stop(10 * time.Second)
-	via, err := s.Listener("dubbo_load")
-	if err != nil {
-		return err
-	}
+	defer stopTargets(ts)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	loadBefore := loadAvg()
-	res, err := measure(ctx, f, p.Addr, via, s.PID(), p.PID())
+	res, err := measure(ctx, f, ts, p.PID())
 	if err != nil {
 		return err
 	}
@@ -140,43 +145,4 @@ func binaries(f flags, dir string) (sidewire, provider string, err error) {
 		}
 	}
 	return sidewire, provider, nil
-}
-
-// loadBootstrap is one dubbo_proxy listener routing every Greeter call to
-// the provider at addr.
-func loadBootstrap(addr string, conns int) string {
-	host, port, _ := harness.HostPort(addr)
-	return fmt.Sprintf(`admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: dubbo_load
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.dubbo_proxy
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.dubbo_proxy.v3.DubboProxy
-          stat_prefix: dubbo_load
-          route_config:
-          - interface: org.sidewire.interop.Greeter
-            routes:
-            - match: {method: {name: {safe_regex: {regex: ".*"}}}}
-              route: {cluster: greeter}
-          dubbo_filters:
-          - name: envoy.filters.dubbo.router
-            config:
-              "@type": type.googleapis.com/xds.type.v3.TypedStruct
-              type_url: sidewire.io/sidewire.filters.dubbo.v1.Router
-              value: {upstream_connections: %d}
-  clusters:
-  - name: greeter
-    type: STATIC
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: greeter
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: %s, port_value: %d}}}
-`, conns, host, port)
 }

@@ -21,56 +21,46 @@ type phase struct {
 	provPerOp time.Duration
 }
 
-// results holds every repetition of the four phases.
+// results holds every repetition of both phases, per target.
 type results struct {
-	rateDirect, rateVia []phase
-	maxDirect, maxVia   []phase
+	targets   []target
+	rate, max map[string][]phase
 }
 
-// measure runs the phases, interleaving direct and through-sidewire runs
-// so drifts in the machine's load hit both alike.
-func measure(ctx context.Context, f flags, direct, via string, pid, provPID int) (*results, error) {
-	cd, err := consumer.Dial(consumer.Options{Address: direct})
-	if err != nil {
-		return nil, err
-	}
-	cv, err := consumer.Dial(consumer.Options{Address: via})
-	if err != nil {
-		return nil, err
-	}
-	callD, err := consumer.MethodCall(cd, f.method, f.arg, nil)
-	if err != nil {
-		return nil, err
-	}
-	callV, err := consumer.MethodCall(cv, f.method, f.arg, nil)
-	if err != nil {
-		return nil, err
+// measure runs the phases against every target. Within a repetition the
+// targets take turns, starting one later each time, so that drifts in
+// the machine's load hit all alike and none always runs first.
+func measure(ctx context.Context, f flags, ts []target, provPID int) (*results, error) {
+	calls := make([]consumer.CallFunc, len(ts))
+	for i, t := range ts {
+		c, err := consumer.Dial(consumer.Options{Address: t.addr})
+		if err != nil {
+			return nil, fmt.Errorf("dial %s: %w", t.name, err)
+		}
+		if calls[i], err = consumer.MethodCall(c, f.method, f.arg, nil); err != nil {
+			return nil, err
+		}
 	}
 	rateSpec := consumer.Spec{Duration: f.duration, Concurrency: f.rateConc, Rate: f.rate}
 	maxSpec := consumer.Spec{Duration: f.duration, Concurrency: f.maxConc}
-	res := &results{}
-	for i := range f.reps {
-		fmt.Fprintf(os.Stderr, "dubboload: repetition %d/%d\n", i+1, f.reps)
-		steps := []struct {
-			into *[]phase
+	res := &results{targets: ts, rate: map[string][]phase{}, max: map[string][]phase{}}
+	for rep := range f.reps {
+		fmt.Fprintf(os.Stderr, "dubboload: repetition %d/%d\n", rep+1, f.reps)
+		for _, ph := range []struct {
+			into map[string][]phase
 			spec consumer.Spec
-			call consumer.CallFunc
-			pid  int
-		}{
-			{&res.rateDirect, rateSpec, callD, 0},
-			{&res.rateVia, rateSpec, callV, pid},
-			{&res.maxDirect, maxSpec, callD, 0},
-			{&res.maxVia, maxSpec, callV, pid},
-		}
-		for _, s := range steps {
-			ph, err := runPhase(ctx, f.warmup, s.spec, s.call, s.pid, provPID)
-			if err != nil {
-				return nil, err
+		}{{res.rate, rateSpec}, {res.max, maxSpec}} {
+			for k := range ts {
+				i := (k + rep) % len(ts)
+				got, err := runPhase(ctx, f.warmup, ph.spec, calls[i], ts[i].pid, provPID)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", ts[i].name, err)
+				}
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				ph.into[ts[i].name] = append(ph.into[ts[i].name], got)
 			}
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			*s.into = append(*s.into, ph)
 		}
 	}
 	return res, nil
