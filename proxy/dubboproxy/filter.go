@@ -83,7 +83,7 @@ func newFilter(cfg *config.DubboProxy, deps Deps, sweep time.Duration) *Filter {
 		if deps.Routes == nil {
 			deps.Routes = NewRouteStore()
 		}
-		f.rds = deps.Routes.slot(cfg.RouteConfigName)
+		f.rds = deps.Routes.Slot(cfg.RouteConfigName)
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.ups = newUpstreams(deps.Clusters, f.newPool, sweep)

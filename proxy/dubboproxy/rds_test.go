@@ -58,22 +58,3 @@ func TestDiscoveredRoutes(t *testing.T) {
 		t.Fatalf("providers got %d requests, want 4", got)
 	}
 }
-
-// TestRouteStoreKeepsCompiled checks that replacing with the same
-// config keeps the compiled table and a changed one swaps it.
-func TestRouteStoreKeepsCompiled(t *testing.T) {
-	s := NewRouteStore()
-	cfg := &config.DubboRouteTable{Name: "r", RouteConfigs: []config.DubboRouteConfig{{Interface: "*", Routes: []config.DubboRoute{{Cluster: "c"}}}}}
-	s.Replace(map[string]*config.DubboRouteTable{"r": cfg})
-	slot := s.slot("r")
-	first := slot.v.Load()
-	s.Replace(map[string]*config.DubboRouteTable{"r": cfg})
-	if slot.v.Load() != first {
-		t.Fatal("an unchanged config was compiled again")
-	}
-	next := *cfg
-	s.Replace(map[string]*config.DubboRouteTable{"r": &next})
-	if got := slot.v.Load(); got == first || got.src != &next {
-		t.Fatal("a changed config was not swapped in")
-	}
-}

@@ -93,7 +93,7 @@ func New(cfg *config.HTTPConnectionManager, deps Deps) (*Filter, error) {
 			deps.Routes = NewRouteStore()
 			f.deps.Routes = deps.Routes
 		}
-		f.rds = deps.Routes.slot(cfg.RouteConfigName)
+		f.rds = deps.Routes.Slot(cfg.RouteConfigName)
 	}
 	for _, al := range cfg.AccessLogs {
 		l, err := telemetry.NewAccessLogger(al)
