@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestDubboloadSmoke runs the load scenario briefly and checks its
-// table. It measures nothing worth keeping: it keeps the scenario working.
+// TestDubboloadSmoke runs the load scenario briefly, with every target
+// (haproxy among them: apt-get install -y haproxy), and checks its
+// tables. It measures nothing worth keeping: it keeps the scenario working.
 func TestDubboloadSmoke(t *testing.T) {
 	provider, sidewire := needProvider(t), needSidewire(t)
 	if bins.loadErr != nil {
@@ -19,11 +20,11 @@ func TestDubboloadSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dubboload: %v\n%s", err, out)
 	}
-	for _, want := range []string{
-		"| 500/s, 8 callers | direct |", "| 500/s, 8 callers | sidewire |",
-		"| max, 4 callers | direct |", "| max, 4 callers | sidewire |",
-		"added p99 at 500/s", "proxy CPU per call at max", "throughput ratio",
-	} {
+	want := []string{"added p99 at 500/s", "proxy CPU per call at max", "calls/s at max ×direct", "CPU per call ×haproxy-tcp"}
+	for _, target := range []string{"direct", "sidewire", "sidewire-tcp", "haproxy-tcp"} {
+		want = append(want, "| 500/s, 8 callers | "+target+" |", "| max, 4 callers | "+target+" |")
+	}
+	for _, want := range want {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("dubboload output lacks %q:\n%s", want, out)
 		}
