@@ -100,6 +100,12 @@ func run(ctx context.Context, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	// Signals are caught from here on: a SIGTERM that arrives while the
+	// config loads waits in sigs and drains the server once it is up,
+	// instead of killing the process half-started.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
 	releaseStartupPages(log) // the package initialisers'
 	stopProcs, err := setConcurrency(f.concurrency, log)
 	if err != nil {
@@ -146,16 +152,13 @@ func run(ctx context.Context, f runFlags) error {
 	releaseStartupPages(log) // config parsing's
 	log.Info("sidewire started", "version", version.String(), "config", describe(f.config),
 		"listeners", len(snap.Listeners), "clusters", len(snap.Clusters))
-	return serve(srv, f, log, dump, quit, dyn)
+	return serve(srv, f, log, dump, quit, sigs, dyn)
 }
 
 // serve handles signals until the process should exit.
 // dyn, when not nil, is stopped before draining, so no update lands on a
 // draining server.
-func serve(srv *server.Server, f runFlags, log *slog.Logger, dump *dumper, quit <-chan struct{}, dyn *dynamicConfig) error {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
+func serve(srv *server.Server, f runFlags, log *slog.Logger, dump *dumper, quit <-chan struct{}, sigs <-chan os.Signal, dyn *dynamicConfig) error {
 	for {
 		select {
 		case <-quit:
