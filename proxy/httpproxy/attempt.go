@@ -90,6 +90,7 @@ func (x *exchange) attempt(cl *cluster.Cluster, lbctx cluster.LBContext, tried [
 			}
 			return at
 		}
+		conn.done()
 		// A pooled HTTP/1.1 connection the server closed while idle
 		// fails before anything of the request was taken: one more try
 		// on a new connection, as net/http's Transport does.
@@ -200,6 +201,7 @@ func (x *exchange) endAttempt(at *attempt) {
 	}
 	if at.res != nil {
 		at.res.Body.Close()
+		at.conn.done()
 		x.cs.completed.Inc()
 		x.cs.time.Record(uint64(time.Since(at.start).Milliseconds()))
 	}

@@ -119,11 +119,13 @@ func (f *Filter) runMirror(cl *cluster.Cluster, mr *mirrored) {
 	}
 	res, err := conn.cc.RoundTrip(req.WithContext(ctx))
 	if err != nil {
+		conn.done()
 		cs.code(http.StatusServiceUnavailable)
 		return
 	}
 	cs.code(res.StatusCode)
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxMirrorDrain))
 	res.Body.Close()
+	conn.done()
 	cs.completed.Inc()
 }

@@ -66,6 +66,31 @@ func TestUpstreamPools(t *testing.T) {
 	}
 }
 
+// A response without a body leaves the upstream connection idle before
+// RoundTrip has handed it over: a connection retired by that request
+// (max_requests_per_connection) closes only once the response was used,
+// so no request fails, not even a POST, which is never sent twice.
+func TestRetiredConnectionBodilessResponse(t *testing.T) {
+	be := startBackend(t, "be", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	one := staticCluster("one", be)
+	one.ProtocolOptions = map[string]any{config.HTTPProtocolOptionsName: &config.HTTPProtocolOptions{MaxRequestsPerConnection: 1}}
+	p := startProxy(t, hcm(anyHost(toCluster("/", "one"))), one)
+	c := h1Client(t)
+	const n = 200
+	for i := range n {
+		if res, body := do(t, c, http.MethodPost, p.url("/"), nil, "x"); res.StatusCode != http.StatusNoContent {
+			t.Fatalf("POST %d: status %d, body %q", i, res.StatusCode, body)
+		}
+	}
+	if got := p.clusterStat("one", "upstream_cx_total"); got != n {
+		t.Errorf("%d connections for %d requests, one each, want %d", got, n, n)
+	}
+	waitFor(t, "every retired connection to close", func() bool { return gauge(p, "one", "upstream_cx_active") == 0 })
+}
+
 // A pooled connection the upstream dropped while idle (here: closed
 // when the next request arrives) fails an idempotent request before
 // anything was answered: it is sent again on a new connection. A POST

@@ -147,6 +147,11 @@ type upConn struct {
 	cc    *http.ClientConn
 	local string // local address, for access logs
 	n     atomic.Uint32
+	// users counts the callers holding c: from acquire until done. A
+	// connection is idle, to be pooled, timed out or closed, only when
+	// it has no users as well as nothing in flight: an HTTP/1.1 response
+	// without a body leaves InFlight before RoundTrip has returned it.
+	users atomic.Int32
 	// retired connections take no new requests and close when idle;
 	// closing is set while the idle timer decides to close.
 	retired, closing atomic.Bool
@@ -157,8 +162,9 @@ type upConn struct {
 }
 
 // acquire returns a connection with a request slot reserved for the
-// caller, who must RoundTrip on it or Release it. reused reports whether
-// the connection carried requests before. fresh forces a new connection.
+// caller, who must RoundTrip on it and call done once RoundTrip failed
+// or the response body is closed. reused reports whether the connection
+// carried requests before. fresh forces a new connection.
 func (p *hostPool) acquire(ctx context.Context, fresh bool) (c *upConn, reused bool, err error) {
 	for {
 		if !fresh {
@@ -216,21 +222,28 @@ func (p *hostPool) reserveExisting() *upConn {
 	return nil
 }
 
-// tryReserve takes a request slot on c unless it is retired, closing or
-// full.
+// tryReserve takes a request slot on c for the caller, who then holds c
+// until done, unless c is retired, closing or full.
 func (c *upConn) tryReserve() bool {
+	// users goes up before closing is read, and idleExpired sets closing
+	// before it reads users: one of the two backs off.
+	c.users.Add(1)
+	if !c.reserve() {
+		c.done()
+		return false
+	}
+	return true
+}
+
+func (c *upConn) reserve() bool {
 	if c.retired.Load() || c.closing.Load() {
 		return false
 	}
 	if c.cc.Reserve() != nil {
 		if c.cc.InFlight() == 0 && c.cc.Err() == nil && c.cc.Available() == 0 {
-			// Unusable though idle (an HTTP/2 GOAWAY): close it.
-			c.retire()
+			// Unusable though idle (an HTTP/2 GOAWAY): done closes it.
+			c.retired.Store(true)
 		}
-		return false
-	}
-	if c.closing.Load() {
-		c.cc.Release()
 		return false
 	}
 	c.stopIdle()
@@ -276,6 +289,7 @@ func (p *hostPool) dial(ctx context.Context, w *dialWait) (*upConn, error) {
 			err = fmt.Errorf("reserve new upstream connection: %w", rerr)
 		} else {
 			c.n.Store(1)
+			c.users.Store(1)
 			if p.maxReqs == 1 {
 				c.retired.Store(true)
 			}
@@ -306,21 +320,35 @@ func (p *hostPool) dial(ctx context.Context, w *dialWait) (*upConn, error) {
 	return c, nil
 }
 
-// onState is the connection's state hook: it forgets a closed
-// connection, closes a retired one once idle, and makes an idle one
-// available again (HTTP/1.1) and subject to the idle timeout.
-func (c *upConn) onState(cc *http.ClientConn) {
+// onState is the connection's state hook.
+func (c *upConn) onState(*http.ClientConn) { c.settle() }
+
+// done ends a hold on c that acquire gave.
+func (c *upConn) done() {
+	if c.users.Add(-1) == 0 {
+		c.settle()
+	}
+}
+
+// settle forgets a closed connection, closes a retired one once idle,
+// and makes an idle one available again (HTTP/1.1) and subject to the
+// idle timeout. It runs from the state hook and when the last user is
+// done, so whichever of the two comes last acts.
+func (c *upConn) settle() {
 	p := c.p
-	if cc.Err() != nil {
+	if c.cc.Err() != nil {
 		p.remove(c)
 		return
 	}
-	if cc.InFlight() != 0 {
+	// retired is read before users: whoever retired c by reserving its
+	// last request still holds it.
+	retired := c.retired.Load() || p.isClosed()
+	if c.users.Load() != 0 || c.cc.InFlight() != 0 {
 		return
 	}
-	if c.retired.Load() || p.isClosed() {
+	if retired {
 		p.remove(c)
-		cc.Close()
+		c.cc.Close()
 		return
 	}
 	if !p.h2 {
@@ -357,25 +385,16 @@ func (c *upConn) stopIdle() {
 }
 
 // idleExpired closes the connection unless a request took it meanwhile:
-// closing is set before InFlight is read, and tryReserve reads closing
-// after reserving, so one of the two backs off.
+// closing is set before users is read, and tryReserve reads closing
+// after counting itself a user, so one of the two backs off.
 func (c *upConn) idleExpired() {
 	c.closing.Store(true)
-	if c.cc.InFlight() != 0 {
+	if c.users.Load() != 0 || c.cc.InFlight() != 0 {
 		c.closing.Store(false)
 		return
 	}
 	c.p.remove(c)
 	c.cc.Close()
-}
-
-// retire stops new requests on c and closes it if it is idle.
-func (c *upConn) retire() {
-	c.retired.Store(true)
-	if c.cc.InFlight() == 0 {
-		c.p.remove(c)
-		c.cc.Close()
-	}
 }
 
 func (p *hostPool) isClosed() bool {
