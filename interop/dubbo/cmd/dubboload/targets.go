@@ -132,7 +132,8 @@ static_resources:
     - filters:
 `
 
-// provider is the cluster both Sidewire bootstraps send to.
+// providerCluster is the cluster both Sidewire bootstraps send to: the
+// provider at addr.
 func providerCluster(addr string) string {
 	host, port, _ := harness.HostPort(addr)
 	return fmt.Sprintf(`  clusters:
